@@ -1,0 +1,52 @@
+"""The `pv` command line. Subcommands of feature packages load lazily."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# Subcommands that live in feature packages: name -> "module:attribute".
+# Imported only when invoked (or listed by --help), so `pv validate` stays light.
+LAZY_COMMANDS: dict[str, str] = {
+    "validate": "pv.commands.validate:validate",
+    "rules": "pv.commands.rules:rules",
+    "explain": "pv.commands.rules:explain",
+    "verify": "pv.formulas.cli:verify",
+    "discharge": "pv.evidence.cli:discharge",
+    "trace": "pv.evidence.cli:trace",
+    "check-run": "pv.runcheck.cli:check_run",
+    "pretrain": "pv.reference.cli:pretrain",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in LAZY_COMMANDS if self._load(name) is not None)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self._load(name)
+
+    @staticmethod
+    def _load(name: str) -> click.Command | None:
+        target = LAZY_COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:  # feature package (or its extra) not installed
+            if exc.name and (module_name.startswith(exc.name) or exc.name in ("torch",)):
+                return None
+            raise
+        return getattr(module, attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pv-contracts", prog_name="pv")
+def cli() -> None:
+    """pv: validate versioned contract YAML and the evidence behind its gates."""
+
+
+def main() -> None:
+    cli(prog_name="pv")
