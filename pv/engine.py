@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
+from pv.cache import ResultCache
 from pv.config import Config
 from pv.document import Document
 from pv.findings import Finding
@@ -38,6 +39,8 @@ class CheckContext:
 
     config: Config
     options: dict[str, object] = field(default_factory=dict)  # e.g. {"run": True}
+    skip: frozenset[str] = frozenset()  # names of checks not to run
+    cache: ResultCache | None = None
 
     @property
     def root(self) -> Path:
@@ -71,7 +74,7 @@ def run_checks(doc: Document, ctx: CheckContext, *, pure: bool | None = None) ->
     """Run the checks (only pure or impure ones when `pure` is given)."""
     findings: list[Finding] = []
     for spec in CHECKS:
-        if pure is not None and spec.pure != pure:
+        if spec.name in ctx.skip or (pure is not None and spec.pure != pure):
             continue
         try:
             check = resolve_check(spec)
@@ -82,8 +85,55 @@ def run_checks(doc: Document, ctx: CheckContext, *, pure: bool | None = None) ->
     return findings
 
 
-def validate_file(path: Path, ctx: CheckContext) -> list[Finding]:
+@dataclass
+class FileResult:
+    file: str  # display name
+    findings: list[Finding]
+    text: str | None  # source text, for code frames; None if unreadable
+
+
+def validate_file(path: Path, ctx: CheckContext) -> FileResult:
+    """Load one file and run every check on it, using the cache for pure checks."""
     doc, findings = load(path, ctx.root, ctx.config.limits)
     if doc is None:
-        return findings
-    return findings + run_checks(doc, ctx)
+        shown = findings[0].file if findings else str(path)
+        return FileResult(shown, findings, None)
+    pure: list[Finding] | None = None
+    key = ""
+    if ctx.cache is not None:
+        names = tuple(s.name for s in CHECKS if s.pure and s.name not in ctx.skip)
+        key = ctx.cache.key(doc.file, doc.text, names)
+        pure = ctx.cache.get(key)
+    if pure is None:
+        pure = run_checks(doc, ctx, pure=True)
+        if ctx.cache is not None and not any(f.code == "PV900" for f in pure):
+            ctx.cache.put(key, pure)
+    findings = findings + pure + run_checks(doc, ctx, pure=False)
+    return FileResult(doc.file, findings, doc.text)
+
+
+def _validate_one(args: tuple[Path, CheckContext]) -> FileResult:
+    path, ctx = args
+    try:
+        return validate_file(path, ctx)
+    except Exception as exc:  # last line of defence: report, never a traceback
+        from pv import rules
+
+        rule = rules.get("PV900")
+        return FileResult(str(path), [Finding(str(path), 0, 0, rule.code, rule.severity,
+                                              f"internal error: {type(exc).__name__}: {exc}")], None)
+
+
+def validate_files(paths: list[Path], ctx: CheckContext, jobs: int = 1) -> list[FileResult]:
+    """Validate many files, in `jobs` worker processes when jobs > 1."""
+    work = [(path, ctx) for path in paths]
+    if jobs <= 1 or len(paths) < 2 * jobs:
+        return [_validate_one(item) for item in work]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
+                                          else "spawn")
+    chunk = max(1, len(work) // (jobs * 4))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        return list(pool.map(_validate_one, work, chunksize=chunk))

@@ -1,0 +1,61 @@
+"""Content-addressed cache of the pure checks' findings.
+
+Pure checks (schema, consistency, formulas) depend only on a file's bytes,
+so their findings are stored under a key made of those bytes, the file's
+display name, pv's version and the schemas' digest. Checks that read other
+files (peer files, test evidence) always run. The cache lives in
+`.pv_cache/` at the repository root by default (like `.pytest_cache`);
+deleting it is always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from pv import __version__
+from pv.atomic import write_text_atomic
+from pv.findings import Finding
+
+CACHE_FORMAT = 1
+
+
+@lru_cache(maxsize=1)
+def _schema_digest() -> str:
+    from pv.schema_files import schema_dir
+
+    digest = hashlib.sha256()
+    for path in sorted(schema_dir().glob("*.json")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class ResultCache:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory / f"v{CACHE_FORMAT}"
+
+    def key(self, display_name: str, text: str, checks: tuple[str, ...]) -> str:
+        digest = hashlib.sha256()
+        for part in (__version__, _schema_digest(), display_name, ",".join(checks), text):
+            digest.update(part.encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> list[Finding] | None:
+        try:
+            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            return [Finding.from_dict(item) for item in data]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # missing or damaged entry: recompute
+
+    def put(self, key: str, findings: list[Finding]) -> None:
+        try:
+            write_text_atomic(self._path(key), json.dumps([f.to_dict() for f in findings]))
+        except OSError:
+            pass  # a read-only checkout still validates, just without caching

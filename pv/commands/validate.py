@@ -1,0 +1,109 @@
+"""`pv validate`: check contract files and report findings."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from pv.findings import Finding, Severity
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+CHECK_NAMES = ("schema", "consistency", "peer-files", "formulas", "evidence")
+
+
+def _usage_error(message: str) -> None:
+    click.echo(f"pv: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--strict", is_flag=True, help="Warnings fail the run too (exit 1).")
+@click.option("--select", multiple=True, metavar="RULE",
+              help="Report only these rules (code, code prefix such as PV1, or name). Repeatable.")
+@click.option("--ignore", multiple=True, metavar="RULE", help="Do not report these rules. Repeatable.")
+@click.option("--skip", multiple=True, type=click.Choice(CHECK_NAMES),
+              help="Do not run this check at all (faster than --ignore).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Repository root (default: nearest parent with pyproject.toml or .git).")
+@click.option("-j", "--jobs", type=int, default=1, show_default=True,
+              help="Worker processes; 0 means one per CPU.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Cache directory (default: ROOT/.pv_cache). Safe to delete.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file (atomically) instead of stdout.")
+@click.option("--run", "run_evidence", is_flag=True, help="Also run the tests that gates cite as evidence.")
+def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str, ...],
+             ignore: tuple[str, ...], skip: tuple[str, ...], root: Path | None, jobs: int,
+             no_cache: bool, cache_dir: Path | None, output: Path | None, run_evidence: bool) -> None:
+    """Validate contract files (default: the contract dirs of [tool.pv], else contracts/).
+
+    Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error,
+    no contract found, or internal error.
+    """
+    from pv.cache import ResultCache
+    from pv.config import find_root, load_config
+    from pv.discovery import expand
+    from pv.engine import CheckContext, validate_files
+    from pv.selection import keep, split_patterns, unknown_patterns
+
+    if jobs < 0:
+        _usage_error("--jobs must be 0 (all CPUs) or a positive number")
+    root = (root or find_root(Path.cwd())).resolve()
+    if not root.is_dir():
+        _usage_error(f"--root {root} is not a directory")
+    config = load_config(root)
+    for problem in config.errors:
+        _usage_error(problem)
+
+    select_patterns = split_patterns(select) or list(config.select)
+    ignore_patterns = split_patterns(ignore) + list(config.ignore)
+    bad = unknown_patterns(select_patterns + ignore_patterns)
+    if bad:
+        _usage_error(f"unknown rule {', '.join(bad)} in --select/--ignore (see `pv rules`)")
+
+    targets = list(paths) or [root / d for d in config.contract_dirs]
+    files, problems = expand(targets)
+    for problem in problems:
+        click.echo(f"pv: error: {problem}", err=True)
+    if problems:
+        sys.exit(EXIT_USAGE)
+    if not files:
+        where = ", ".join(str(t) for t in targets)
+        click.echo(f"pv: error: PV901 no contract files (*.yaml, *.yml) found in {where}", err=True)
+        sys.exit(EXIT_USAGE)
+
+    cache = None if no_cache else ResultCache(cache_dir or root / ".pv_cache")
+    ctx = CheckContext(config=config, options={"run": run_evidence}, skip=frozenset(skip), cache=cache)
+    workers = jobs or os.cpu_count() or 1
+    results = validate_files(files, ctx, jobs=workers)
+
+    findings: list[Finding] = sorted(
+        f for result in results for f in result.findings if keep(f, select_patterns, ignore_patterns)
+    )
+    from pv.report import Report
+    from pv.reports import render, want_color
+
+    report = Report(root=root, files=[r.file for r in results], findings=findings,
+                    sources={r.file: r.text for r in results if r.text is not None})
+    if output is not None:
+        from pv.atomic import write_text_atomic
+
+        write_text_atomic(output, render(fmt, report, color=False))
+        click.echo(f"{report.errors} errors, {report.warnings} warnings ({len(files)} files; "
+                   f"report written to {output})", err=True)
+    else:
+        click.echo(render(fmt, report, color=want_color(sys.stdout)), nl=False)
+
+    if any(f.code == "PV900" for f in findings):
+        sys.exit(EXIT_USAGE)
+    worst = max((f.severity for f in findings), default=Severity.INFO)
+    if worst == Severity.ERROR or (strict and worst >= Severity.WARNING):
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_OK)

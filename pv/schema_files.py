@@ -1,0 +1,14 @@
+"""Where the JSON Schemas live: inside the installed package, or the repo's schemas/."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+
+@lru_cache(maxsize=1)
+def schema_dir() -> Path:
+    packaged = Path(__file__).parent / "schemas"  # wheels ship schemas/ here
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "schemas"  # source checkout / editable
