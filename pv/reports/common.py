@@ -1,0 +1,54 @@
+"""Helpers shared by the report formats (cheap: no imports beyond the stdlib)."""
+
+from __future__ import annotations
+
+import re
+
+from pv.findings import Finding
+from pv.report import Report
+
+# C0/C1 control characters except tab and newline, DEL, and the Unicode
+# bidirectional controls ("Trojan Source"): contract text comes from pull
+# requests, so it must not be able to move the cursor, recolour the terminal
+# or visually reorder what a reviewer reads.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """`text` with terminal-unsafe characters shown as `\\xNN` / `\\uNNNN` escapes."""
+    return _UNSAFE.sub(_escape_char, text)
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def counts(report: Report) -> str:
+    """`N errors, M warnings`, plus `, K infos` when there are any.
+
+    Correct English for 1 (`1 error, 0 warnings`); a clean run reads
+    `0 errors, 0 warnings`.
+    """
+    text = f"{plural(report.errors, 'error')}, {plural(report.warnings, 'warning')}"
+    if report.infos:
+        text += f", {plural(report.infos, 'info')}"
+    return text
+
+
+def summary_line(report: Report) -> str:
+    """The closing line of the text and GitHub formats."""
+    return f"{counts(report)} ({plural(len(report.files), 'file')} checked)"
+
+
+def sort_key(finding: Finding) -> tuple:
+    return (finding.file, finding.line, finding.col, finding.code, finding.message)
+
+
+def ordered(report: Report) -> list[Finding]:
+    """Findings in a deterministic order, whatever order the engine produced."""
+    return sorted(report.findings, key=sort_key)
