@@ -69,7 +69,7 @@ def _references(doc: Document, defined: dict[str, YamlPath]) -> Iterator[Finding
 
     def dangling(ident: str, path: YamlPath, what: str, at: tuple[int, int] | None = None) -> Finding:
         near = _closest_id(ident, defined)
-        return doc.finding(path, "PV202", f"{what} `{ident}` is not defined in this contract",
+        return doc.finding(path, "PV202", f"{what} `{ident}`, which this contract does not define",
                            hint=f"did you mean `{near}`?" if near else "define it, or fix the id", at=at)
 
     # Structured references: a named id must exist when this contract defines its kind.
@@ -129,8 +129,8 @@ def _versions(doc: Document) -> Iterator[Finding]:
     current = None
     top, meta = data.get("version"), metadata.get("version")
     for path, value in ((("version",), top), (("metadata", "version"), meta)):
-        if value is None or (path == ("version",) and not family_gated and not isinstance(value, str)):
-            continue
+        if not isinstance(value, str):
+            continue  # absent, or a number: the schema reports the type (quote it)
         parsed = parse_semver(value)
         if parsed is None:
             hint = f'write it as a quoted "MAJOR.MINOR.PATCH" string, e.g. "{_as_semver(value)}"'

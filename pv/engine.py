@@ -97,7 +97,7 @@ def validate_file(path: Path, ctx: CheckContext) -> FileResult:
     doc, findings = load(path, ctx.root, ctx.config.limits)
     if doc is None:
         shown = findings[0].file if findings else str(path)
-        return FileResult(shown, findings, None)
+        return FileResult(shown, findings, _text_for_frames(path, findings, ctx.config.limits.max_bytes))
     pure: list[Finding] | None = None
     key = ""
     if ctx.cache is not None:
@@ -110,6 +110,16 @@ def validate_file(path: Path, ctx: CheckContext) -> FileResult:
             ctx.cache.put(key, pure)
     findings = findings + pure + run_checks(doc, ctx, pure=False)
     return FileResult(doc.file, findings, doc.text)
+
+
+def _text_for_frames(path: Path, findings: list[Finding], max_bytes: int) -> str | None:
+    """Source text of a file that failed to load, so reports can still show the line."""
+    if not any(f.line > 0 for f in findings) or any(f.code in ("PV008", "PV010") for f in findings):
+        return None
+    try:
+        return path.read_bytes()[:max_bytes].decode("utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def _validate_one(args: tuple[Path, CheckContext]) -> FileResult:

@@ -295,7 +295,9 @@ def parse_text(text: str, shown: str, abspath: Path, root: Path, limits: LoadLim
         context = getattr(exc, "context", None)
         message = f"{context}: {problem}" if context else str(problem)
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        return None, builder.findings + [finding(line, col, "PV001", f"invalid YAML: {message}")]
+        source_line = next(iter(text.splitlines()[line - 1 : line]), "")
+        hint = "YAML does not allow tabs for indentation; indent with spaces" if "\t" in source_line else None
+        return None, builder.findings + [finding(line, col, "PV001", f"invalid YAML: {message}", hint=hint)]
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__.replace('str', 'string')}"
         return None, builder.findings + [finding(

@@ -1,0 +1,139 @@
+"""Hostile and malformed input: each is one clean finding, fast, with bounded memory."""
+
+from __future__ import annotations
+
+import resource
+import time
+from pathlib import Path
+
+from pv.loader import LoadLimits, load, resolve_plain
+
+FIXTURES = Path(__file__).parent / "fixtures" / "invalid"
+
+
+def codes(findings) -> list[tuple[str, int, int]]:
+    return [(f.code, f.line, f.col) for f in findings]
+
+
+def test_billion_laughs_is_refused_fast_with_bounded_memory() -> None:
+    path = FIXTURES / "billion-laughs-v1.yaml"
+    assert path.stat().st_size < 400
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    doc, findings = load(path, FIXTURES)
+    elapsed = time.perf_counter() - start
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert doc is None
+    assert codes(findings) == [("PV004", 1, 4)]
+    assert elapsed < 0.5  # a sanity bound, not a benchmark: expansion would take minutes
+    assert grown_kib < 50_000
+
+
+def test_alias_without_anchor_use_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("a: 1\nb: *nothing\n")
+    doc, findings = load(path, tmp_path)
+    assert doc is None and findings[0].code in ("PV004", "PV001")
+
+
+def test_non_utf8_bytes_are_located(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("contract_id: C-X\nsummary: caf".encode() + b"\xe9 au lait\n")
+    doc, findings = load(path, tmp_path)
+    assert doc is None
+    assert codes(findings) == [("PV006", 2, 13)]
+    assert "0xe9" in findings[0].message
+
+
+def test_file_over_the_size_cap_is_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("a: " + "x" * 5000 + "\n")
+    doc, findings = load(path, tmp_path, LoadLimits(max_bytes=1000))
+    assert doc is None and codes(findings) == [("PV008", 1, 1)]
+
+
+def test_nesting_deeper_than_the_cap_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text("a: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    start = time.perf_counter()
+    doc, findings = load(path, tmp_path)
+    assert time.perf_counter() - start < 2
+    assert doc is None and findings[0].code == "PV009"
+    assert (findings[0].line, findings[0].col) == (1, 4 + 63)  # the root mapping is level 1
+
+
+def test_block_nesting_is_capped_too(tmp_path: Path) -> None:
+    path = tmp_path / "deep-block.yaml"
+    path.write_text("".join("  " * i + f"k{i}:\n" for i in range(80)) + "  " * 80 + "v\n")
+    doc, findings = load(path, tmp_path, LoadLimits(max_depth=10))
+    assert doc is None and findings[0].code == "PV009" and findings[0].line == 11
+
+
+def test_empty_file_is_not_a_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text("# only a comment\n")
+    doc, findings = load(path, tmp_path)
+    assert doc is None and codes(findings) == [("PV007", 1, 1)]
+
+
+def test_scalar_document_is_not_a_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "scalar.yaml"
+    path.write_text("hello\n")
+    assert codes(load(path, tmp_path)[1]) == [("PV007", 1, 1)]
+
+
+def test_missing_file_is_reported_not_raised(tmp_path: Path) -> None:
+    doc, findings = load(tmp_path / "nope.yaml", tmp_path)
+    assert doc is None and findings[0].code == "PV010"
+
+
+def test_non_scalar_key_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("? [a, b]\n: 1\n")
+    doc, findings = load(path, tmp_path)
+    assert doc is None and findings[0].code == "PV001"
+
+
+def test_every_explicit_tag_is_refused(tmp_path: Path) -> None:
+    for text in ('a: !!str "x"\n', "a: !custom x\n", "a: !!map {b: 1}\n", "a: !!binary aGk=\n"):
+        path = tmp_path / "t.yaml"
+        path.write_text(text)
+        doc, findings = load(path, tmp_path)
+        assert doc is None and findings[0].code == "PV003", text
+
+
+def test_yaml_1_2_scalars() -> None:
+    assert resolve_plain("1e-5") == 1e-5
+    assert resolve_plain("5.0e-5") == 5e-5
+    assert resolve_plain("038") == 38
+    assert resolve_plain("0x1F") == 31
+    assert resolve_plain("yes") == "yes"  # YAML 1.1 booleans are strings in 1.2
+    assert resolve_plain("2026-03-04") == "2026-03-04"  # dates stay strings
+    assert resolve_plain("~") is None and resolve_plain("True") is True
+    assert resolve_plain("9" * 10_000) == "9" * 10_000  # beyond int conversion: kept as text
+
+
+def test_positions_of_keys_and_values(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text('metadata:\n  version: "1.0.0"\nlist:\n  - a\n  - {k: v}\n')
+    doc, findings = load(path, tmp_path)
+    assert findings == [] and doc is not None
+    assert doc.span(("metadata", "version"))[:2] == (2, 12)
+    assert doc.span(("metadata", "version"), key=True)[:2] == (2, 3)
+    assert doc.span(("list", 1, "k"))[:2] == (5, 9)
+
+
+def test_position_inside_scalars(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text('a: "x + y"\nb: plain text here\nc: |\n  first line\n  second INV-X-1\n')
+    doc, _ = load(path, tmp_path)
+    assert doc.position_in_scalar(("a",), 4) == (1, 9)
+    assert doc.position_in_scalar(("b",), 6) == (2, 10)
+    assert doc.position_in_scalar(("c",), len("first line\nsecond ")) == (5, 10)
+
+
+def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbfa: 1\n")
+    doc, findings = load(path, tmp_path)
+    assert findings == [] and doc.data == {"a": 1}
