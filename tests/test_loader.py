@@ -38,7 +38,7 @@ def test_alias_without_anchor_use_is_refused(tmp_path: Path) -> None:
 
 def test_non_utf8_bytes_are_located(tmp_path: Path) -> None:
     path = tmp_path / "latin1.yaml"
-    path.write_bytes("contract_id: C-X\nsummary: caf".encode() + b"\xe9 au lait\n")
+    path.write_bytes(b"contract_id: C-X\nsummary: caf" + b"\xe9 au lait\n")
     doc, findings = load(path, tmp_path)
     assert doc is None
     assert codes(findings) == [("PV006", 2, 13)]

@@ -1,0 +1,203 @@
+"""`pv validate`, `pv rules`, `pv explain`: exit codes, formats, options, cache."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pv.cli import cli
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CLEAN = FIXTURES / "valid" / "minimal-gated-v1.yaml"
+BROKEN = FIXTURES / "invalid" / "unknown-key-typo-v1.yaml"
+WARNS_ONLY = FIXTURES / "invalid" / "changelog-order-v1.yaml"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def validate(*args: str) -> tuple[int, str]:
+    return run("validate", "--no-cache", "--root", str(FIXTURES), *args)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "pyproject.toml").write_text('[tool.pv]\ncontract_dirs = ["specs"]\n')
+    (tmp_path / "specs").mkdir()
+    shutil.copy(CLEAN, tmp_path / "specs" / CLEAN.name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_clean_contract_exits_0_and_says_so() -> None:
+    code, out = validate(str(CLEAN))
+    assert code == 0
+    assert "0 errors, 0 warnings" in out
+
+
+def test_errors_exit_1_with_location_and_hint() -> None:
+    code, out = validate(str(BROKEN))
+    assert code == 1
+    assert "unknown-key-typo-v1.yaml:15:5: error PV101" in out
+    assert "did you mean `evidence_discharged_by`" in out
+    assert "1 error, 0 warnings" in out or "1 errors, 0 warnings" in out
+
+
+def test_warnings_pass_unless_strict() -> None:
+    assert validate(str(WARNS_ONLY))[0] == 0
+    assert validate("--strict", str(WARNS_ONLY))[0] == 1
+
+
+def test_no_contract_found_exits_2(tmp_path: Path) -> None:
+    code, out = validate(str(tmp_path))
+    assert code == 2
+    assert "PV901" in out
+
+
+def test_missing_path_exits_2(tmp_path: Path) -> None:
+    assert validate(str(tmp_path / "nope.yaml"))[0] == 2
+
+
+def test_unknown_rule_in_select_exits_2() -> None:
+    code, out = validate("--select", "PV999", str(CLEAN))
+    assert code == 2 and "unknown rule" in out
+
+
+def test_unknown_format_is_a_usage_error() -> None:
+    assert validate("--format", "xml", str(CLEAN))[0] == 2
+
+
+def test_internal_error_exits_2_with_pv900(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pv.consistency
+
+    def explode(doc, ctx=None):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pv.consistency, "check", explode)
+    from pv import engine
+
+    monkeypatch.setattr(engine, "_resolved", {})
+    code, out = validate(str(CLEAN))
+    assert code == 2
+    assert "PV900" in out and "boom" in out and "Traceback" not in out
+
+
+def test_select_and_ignore_filter_by_code_prefix_and_name() -> None:
+    path = str(FIXTURES / "invalid" / "missing-peer-v1.yaml")
+    code, out = validate("--select", "PV2", path)
+    assert "PV203" in out and "PV104" not in out and code == 0  # only warnings left
+    code, out = validate("--ignore", "missing-peer", path)
+    assert "PV203" not in out and "PV104" in out and code == 1
+
+
+def test_default_paths_come_from_tool_pv(project: Path) -> None:
+    code, out = run("validate", "--no-cache")
+    assert code == 0
+    assert "1 file" in out
+
+
+def test_default_contracts_dir_missing_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    monkeypatch.chdir(tmp_path)
+    assert run("validate", "--no-cache")[0] == 2
+
+
+def test_bad_tool_pv_config_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.pv]\ncontract_dirs = 3\n")
+    monkeypatch.chdir(tmp_path)
+    code, out = run("validate")
+    assert code == 2 and "contract_dirs" in out
+
+
+def test_json_format_is_stable_and_complete() -> None:
+    code, out = validate("--format", "json", str(BROKEN), str(CLEAN))
+    data = json.loads(out)
+    assert code == 1
+    assert data["summary"]["errors"] == 1 and data["summary"]["files"] == 2
+    finding = data["findings"][0]
+    assert finding["code"] == "PV101" and (finding["line"], finding["col"]) == (15, 5)
+    assert finding["path"] == "gates[0].evidence_discharge_by"
+    assert set(finding) >= {"file", "line", "col", "code", "severity", "message", "hint", "path"}
+
+
+def test_sarif_format_names_rules_and_regions() -> None:
+    code, out = validate("--format", "sarif", str(BROKEN))
+    sarif = json.loads(out)
+    assert code == 1 and sarif["version"] == "2.1.0"
+    run_ = sarif["runs"][0]
+    result = run_["results"][0]
+    assert result["ruleId"] == "PV101"
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"]) == (15, 5)
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "invalid/unknown-key-typo-v1.yaml"  # relative to --root
+    assert any(rule["id"] == "PV101" for rule in run_["tool"]["driver"]["rules"])
+    schema_file = Path(__file__).parent / "reports" / "data" / "sarif-schema-2.1.0.json"
+    if schema_file.exists():
+        import jsonschema
+
+        jsonschema.validate(sarif, json.loads(schema_file.read_text()))
+
+
+def test_github_format_emits_annotations() -> None:
+    code, out = validate("--format", "github", str(BROKEN))
+    assert code == 1
+    assert "::error file=invalid/unknown-key-typo-v1.yaml,line=15,col=5" in out
+
+
+def test_output_file_is_written(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "report.json"
+    code, out = validate("--format", "json", "-o", str(target), str(CLEAN))
+    assert code == 0 and json.loads(target.read_text())["summary"]["errors"] == 0
+
+
+def test_cache_gives_identical_results_and_survives_damage(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    args = ["validate", "--root", str(FIXTURES), "--cache-dir", str(cache), "--format", "json", str(FIXTURES)]
+    first = run(*args)
+    entries = list(cache.rglob("*.json"))
+    assert entries, "the cache was not written"
+    second = run(*args)
+    assert first == second
+    for entry in entries:
+        entry.write_text("{not json")
+    assert run(*args) == first
+
+
+def test_jobs_give_the_same_report_as_one_process() -> None:
+    one = validate("--format", "json", str(FIXTURES))
+    many = validate("--format", "json", "--jobs", "2", str(FIXTURES))
+    assert one == many
+
+
+def test_rules_lists_every_code_and_explain_describes_one() -> None:
+    code, out = run("rules")
+    assert code == 0
+    for needle in ("PV001", "PV101", "PV201", "PV901"):
+        assert needle in out
+    code, out = run("explain", "PV101")
+    assert code == 0 and "unknown-key" in out and "typo" in out
+    assert run("explain", "PV000")[0] == 2
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    proc = subprocess.run([sys.executable, "-m", "pv", "validate", "--no-cache", "--root", str(FIXTURES),
+                           str(CLEAN)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "0 errors, 0 warnings" in proc.stdout
+
+
+def test_validate_does_not_import_torch_or_sympy() -> None:
+    code = ("import sys\nfrom pv.cli import main\nsys.argv=['pv','validate','--no-cache','--root',"
+            f"{str(FIXTURES)!r},{str(CLEAN)!r}]\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('LOADED', 'torch' in sys.modules, 'sympy' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "LOADED False False" in proc.stdout, proc.stdout + proc.stderr
