@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from pv.config import Config
 from pv.engine import CheckContext, validate_file
 
