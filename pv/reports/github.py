@@ -91,8 +91,8 @@ def render(report: Report, *, color: bool = False) -> str:
                            f"as annotations. All are listed in this step's log; {advice}."))
     out.extend(annotation(finding) for finding in ordered(report))
     if hidden:
-        out.append(f"pv: {hidden} of {plural(total, 'finding')} exceed GitHub's annotation limits and are "
-                   f"not shown as annotations (all are listed above); run `pv validate --format text` "
+        out.append(f"pv: {hidden} of {plural(total, 'finding')} are not shown as annotations because of "
+                   f"GitHub's annotation limits (all are listed above); run `pv validate --format text` "
                    f"or `--format sarif` for the full list.")
     out.append(summary_line(report))
     return "\n".join(out) + "\n"

@@ -113,7 +113,7 @@ def test_over_the_cap_prints_everything_and_says_how_many_are_hidden() -> None:
     annotations = [line for line in lines[1:] if line.startswith("::")]
     assert len(annotations) == 27  # every finding still printed
     assert sum(line.startswith("::error ") for line in annotations) == 13
-    assert lines[-2].startswith("pv: 4 of 27 findings exceed GitHub's annotation limits")
+    assert lines[-2].startswith("pv: 4 of 27 findings are not shown as annotations")
     assert "--format text" in lines[-2] and "sarif" in lines[-2]
     assert lines[-1] == "13 errors, 4 warnings, 10 infos (1 file checked)"
 
