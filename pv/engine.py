@@ -112,6 +112,16 @@ def validate_file(path: Path, ctx: CheckContext) -> FileResult:
     return FileResult(doc.file, findings, doc.text)
 
 
+def _warm_up(ctx: CheckContext) -> None:
+    for spec in CHECKS:
+        if spec.name not in ctx.skip:
+            resolve_check(spec)
+    if "schema" not in ctx.skip:
+        from pv.schema import warm_up
+
+        warm_up()
+
+
 def _text_for_frames(path: Path, findings: list[Finding], max_bytes: int) -> str | None:
     """Source text of a file that failed to load, so reports can still show the line."""
     if not any(f.line > 0 for f in findings) or any(f.code in ("PV008", "PV010") for f in findings):
@@ -141,6 +151,8 @@ def validate_files(paths: list[Path], ctx: CheckContext, jobs: int = 1) -> list[
         return [_validate_one(item) for item in work]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+
+    _warm_up(ctx)  # import checks and build validators once, before forking
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
                                           else "spawn")

@@ -57,6 +57,12 @@ def _validator(name: str):
     return Draft202012Validator(_schemas()[f"{name}.schema.json"], registry=registry)
 
 
+def warm_up() -> None:
+    """Build every family's validator now (e.g. before forking workers)."""
+    for kind in (GATED, KERNEL, GENERIC):
+        _validator(kind)
+
+
 def check(doc: Document, ctx: object = None) -> list[Finding]:
     kind = family(doc)
     findings: list[Finding] = []
