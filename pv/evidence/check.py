@@ -1,0 +1,64 @@
+"""The evidence check the engine runs on every contract (impure: it reads cited files).
+
+`check(doc, ctx)` resolves every evidence entry statically and applies the
+discharge policy. With `ctx.options["run"]` (`pv validate --run`) it also
+runs the cited tests; with `ctx.options["junit"]` (a path) it reads their
+outcomes from a JUnit report instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pv.document import Document
+from pv.evidence import policy
+from pv.evidence.policy import OwnerResult
+from pv.evidence.resolve import hint_bare_names, resolve
+from pv.evidence.sites import collect
+from pv.findings import Finding
+
+
+def analyze(doc: Document, root: Path) -> list[OwnerResult]:
+    """Every owner (gate, falsification test, invariant…) with the resolution of each entry."""
+    results = []
+    for owner in collect(doc):
+        resolutions = [resolve(entry.ref, root) for entry in owner.entries]
+        hint_bare_names(resolutions, root)
+        results.append(OwnerResult(owner, resolutions))
+    return results
+
+
+def _root(doc: Document, ctx: Any) -> Path:
+    root = getattr(ctx, "root", None)
+    return Path(root) if root is not None else Path(doc.root)
+
+
+def check(doc: Document, ctx: Any) -> list[Finding]:
+    root = _root(doc, ctx)
+    results = analyze(doc, root)
+    findings = policy.static_findings(doc, results, root, policy.contract_status(doc))
+    options = getattr(ctx, "options", None) or {}
+    junit = options.get("junit")
+    if options.get("run") or junit:
+        findings.extend(_run(doc, results, root, options))
+    return findings
+
+
+def _run(doc: Document, results: list[OwnerResult], root: Path, options: dict) -> list[Finding]:
+    from pv.evidence import runner
+
+    junit = options.get("junit")
+    report = None
+    if junit:
+        try:
+            report = (Path(str(junit)).read_bytes(), str(junit))
+        except OSError as exc:
+            return [doc.finding((), "PV416", f"cannot read the JUnit report {junit}: {exc.strerror or exc}")]
+    timeout = options.get("timeout")
+    try:
+        outcomes = runner.run_all(results, root, junit=report, python=options.get("python"),
+                                  timeout=float(timeout) if timeout else runner.DEFAULT_TIMEOUT)
+    except runner.JUnitError as exc:
+        return [doc.finding((), "PV416", f"cannot use the JUnit report {junit}: {exc}")]
+    return policy.run_findings(doc, results, outcomes)
