@@ -44,8 +44,37 @@ def _schemas() -> dict[str, dict]:
     return found
 
 
+def _resolve_ref(ref: str, base: str) -> tuple[dict, str]:
+    file, _, pointer = ref.partition("#")
+    file = file or base
+    schema: Any = _schemas().get(file, {})
+    for part in [p for p in pointer.split("/") if p]:
+        schema = schema.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(schema, dict) else {}
+    return (schema if isinstance(schema, (dict, bool)) else {}), file
+
+
+class _FastValidator:
+    """pv's own evaluator for schemas within its keyword subset (see pv.fastschema)."""
+
+    def __init__(self, file: str) -> None:
+        from pv.fastschema import Evaluator
+
+        self.file = file
+        self.evaluator = Evaluator(_resolve_ref)
+
+    def iter_errors(self, instance: Any) -> Iterator[Any]:
+        return self.evaluator.errors(_schemas()[self.file], instance, self.file)
+
+
 @cache
-def _validator(name: str):
+def _validator(name: str, engine: str = "auto"):
+    """A validator for one family: pv's fast evaluator when the schema allows, else jsonschema."""
+    file = f"{name}.schema.json"
+    if engine != "jsonschema":
+        from pv.fastschema import supports
+
+        if supports(_schemas()[file], _resolve_ref, file):
+            return _FastValidator(file)
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
@@ -63,7 +92,8 @@ def warm_up() -> None:
         _validator(kind)
 
 
-def check(doc: Document, ctx: object = None) -> list[Finding]:
+def check(doc: Document, ctx: object = None, engine: str = "auto") -> list[Finding]:
+    """Schema findings for one contract; `engine="jsonschema"` forces the reference validator."""
     kind = family(doc)
     findings: list[Finding] = []
     if kind == GENERIC:
@@ -71,11 +101,13 @@ def check(doc: Document, ctx: object = None) -> list[Finding]:
                                     "not a gated or kernel contract; only the metadata block is checked",
                                     hint="gated contracts have `contract_id`/`gates`; kernel contracts have "
                                          "`equations`/`proof_obligations`"))
-    errors = sorted(_validator(kind).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(_validator(kind, engine).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:
         findings.extend(_to_findings(doc, error))
     findings.extend(_misspelled_keys(doc, _schemas()[f"{kind}.schema.json"], doc.data, ()))
-    return findings
+    # jsonschema reports each missing key of one `required` separately: keep one finding each.
+    unique = {(f.code, f.line, f.col, f.message): f for f in findings}
+    return list(unique.values())
 
 
 # --- error mapping -------------------------------------------------------------
