@@ -1,0 +1,150 @@
+"""`pv pretrain`: train the reference model on the standard library's source.
+
+torch is imported only when the command runs, so `pv --help` stays light.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from pv.reference.hparams import MODES, resolve
+
+# Settings that come from config.json when resuming; passing one with --resume is an error.
+_TRAINING_OPTIONS = ("mode", "vocab_size", "lr", "warmup_steps", "target_val_loss", "patience", "min_epochs",
+                     "epochs", "steps_per_epoch", "batch_size", "context", "d_model", "n_layers", "n_heads",
+                     "corpus_bytes", "val_batches", "seed", "on_exhaustion", "synthetic", "init_from")
+
+
+def _setup_logging(quiet: bool) -> None:
+    logger = logging.getLogger("pv.reference")
+    rank = int(os.environ.get("RANK", "0"))
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(f"pv pretrain{f' [rank {rank}]' if rank else ''}: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(logging.WARNING if quiet or rank else logging.INFO)
+
+
+@click.command("pretrain")
+@click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Directory for metrics.jsonl, ckpt/ and status.json.")
+@click.option("--mode", type=click.Choice(MODES), default="from-scratch", show_default=True,
+              help="Sets regime, lr_max, warmup_steps and target_val_loss from the contract's table.")
+@click.option("--vocab-size", type=click.IntRange(256), default=256, show_default=True,
+              help="Model vocabulary (tokens are bytes; a larger V widens embedding and head).")
+@click.option("--lr", type=float, help="Override the mode's lr_max.")
+@click.option("--warmup-steps", type=click.IntRange(0), help="Override the mode's warmup_steps.")
+@click.option("--target-val-loss", type=float, help="Override the mode's target_val_loss.")
+@click.option("--patience", type=click.IntRange(1), default=2, show_default=True)
+@click.option("--min-epochs", type=click.IntRange(1), default=3, show_default=True,
+              help="Minimum epochs before an early stop.")
+@click.option("--epochs", type=click.IntRange(1), default=5, show_default=True)
+@click.option("--steps-per-epoch", type=click.IntRange(1), default=200, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=16, show_default=True, help="Per process.")
+@click.option("--context", type=click.IntRange(2), default=64, show_default=True)
+@click.option("--d-model", type=click.IntRange(8), default=64, show_default=True)
+@click.option("--n-layers", type=click.IntRange(1), default=2, show_default=True)
+@click.option("--n-heads", type=click.IntRange(1), default=4, show_default=True)
+@click.option("--corpus-bytes", type=click.IntRange(10_000), default=4_000_000, show_default=True,
+              help="How much of the stdlib's source to read.")
+@click.option("--val-batches", type=click.IntRange(1), default=8, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--on-exhaustion", type=click.Choice(["cycle", "halt"]), default="cycle", show_default=True,
+              help="When the token stream runs out: start another pass (one INFO log) or stop "
+                   "with STREAM_EXHAUSTED.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--threads", type=click.IntRange(1), help="torch threads per process.")
+@click.option("--init-from", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Start from the weights of this checkpoint (finetune).")
+@click.option("--resume", is_flag=True, help="Continue the run in --run-dir from its last good checkpoint.")
+@click.option("--synthetic", is_flag=True,
+              help="Demo only: write a scripted loss curve without computing anything. "
+                   "Without this flag every loss is really computed.")
+@click.option("--plot", is_flag=True, help="Write loss-curve.png into the run directory (needs matplotlib).")
+@click.option("--quiet", is_flag=True, help="Only warnings and errors.")
+@click.option("--inject-fault", hidden=True, help="Fault injection for falsification tests.")
+@click.pass_context
+def pretrain(ctx: click.Context, **opts: object) -> None:
+    """Train the reference transformer; exit 0 (COMPLETED/EARLY_STOP), 3 DIVERGENCE,
+    4 NUMERICAL_INSTABILITY, 5 STREAM_EXHAUSTED, 2 usage error."""
+    from pv.reference.faults import parse_fault
+
+    _setup_logging(bool(opts["quiet"]))
+    run_dir: Path = opts["run_dir"]  # type: ignore[assignment]
+    try:
+        fault = parse_fault(str(opts["inject_fault"])) if opts["inject_fault"] else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--inject-fault") from None
+    if opts["resume"]:
+        given = [name for name in _TRAINING_OPTIONS
+                 if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
+        if given:
+            raise click.UsageError("--resume continues with the settings in config.json; drop "
+                                   + ", ".join("--" + g.replace("_", "-") for g in given))
+        config_file = run_dir / "config.json"
+        if not config_file.is_file():
+            raise click.UsageError(f"{config_file} does not exist: nothing to resume")
+        try:
+            data = json.loads(config_file.read_text(encoding="utf-8"))
+            from pv.reference.train import TrainConfig
+            cfg = TrainConfig.from_dict(data)
+        except (ValueError, TypeError) as exc:
+            raise click.UsageError(f"{config_file}: {exc}") from None
+        cfg.device = str(opts["device"])
+        cfg.threads = opts["threads"]  # type: ignore[assignment]
+    else:
+        cfg = _config_from_options(opts)
+    _run(cfg, bool(opts["resume"]), fault, bool(opts["plot"]), bool(opts["quiet"]))
+
+
+def _config_from_options(opts: dict[str, object]):  # -> TrainConfig (torch imported lazily)
+    from pv.reference.train import TrainConfig
+
+    try:
+        hp = resolve(str(opts["mode"]), int(opts["vocab_size"]), lr=opts["lr"],  # type: ignore[arg-type]
+                     warmup_steps=opts["warmup_steps"],  # type: ignore[arg-type]
+                     target_val_loss=opts["target_val_loss"])  # type: ignore[arg-type]
+        cfg = TrainConfig(
+            run_dir=str(opts["run_dir"]), mode=str(opts["mode"]), regime=hp.regime, lr_max=hp.lr_max,
+            warmup_steps=hp.warmup_steps, target_val_loss=hp.target_val_loss,
+            patience_epochs=opts["patience"], min_epochs_before_early_stop=opts["min_epochs"],  # type: ignore
+            epochs=opts["epochs"], steps_per_epoch=opts["steps_per_epoch"],  # type: ignore[arg-type]
+            batch_size=opts["batch_size"], context=opts["context"], d_model=opts["d_model"],  # type: ignore
+            n_layers=opts["n_layers"], n_heads=opts["n_heads"], vocab_size=opts["vocab_size"],  # type: ignore
+            corpus_bytes=opts["corpus_bytes"], val_batches=opts["val_batches"],  # type: ignore[arg-type]
+            seed=opts["seed"], on_exhaustion=str(opts["on_exhaustion"]), device=str(opts["device"]),  # type: ignore
+            threads=opts["threads"], synthetic=bool(opts["synthetic"]),  # type: ignore[arg-type]
+            init_from=str(opts["init_from"]) if opts["init_from"] else None)
+        cfg.validate()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    return cfg
+
+
+def _run(cfg, resume: bool, fault, plot: bool, quiet: bool) -> None:  # noqa: ANN001
+    from pv.reference.metrics import StatusLine
+    from pv.reference.train import RunDirError, run
+
+    status_line = StatusLine(enabled=False) if quiet or int(os.environ.get("RANK", "0")) else StatusLine()
+    try:
+        result = run(cfg, resume=resume, fault=fault, status_line=status_line)
+    except (RunDirError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+    if int(os.environ.get("RANK", "0")) == 0:
+        if plot:
+            from pv.runcheck.plot import PlotUnavailable, write_loss_curve
+            try:
+                out = write_loss_curve(Path(cfg.run_dir), Path(cfg.run_dir) / "loss-curve.png")
+                click.echo(f"pv pretrain: loss curve written to {out}", err=True)
+            except PlotUnavailable as exc:
+                click.echo(f"pv pretrain: no plot: {exc}", err=True)
+        click.echo(f"pv pretrain: {result.status.value} after {result.epochs_completed} epoch(s), "
+                   f"{result.steps} steps: {result.message}", err=True)
+    click.get_current_context().exit(result.exit_code)

@@ -1,0 +1,287 @@
+"""The post-hoc run checks: a run directory against the contract's RunSpec."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pv.findings import Finding
+from pv.rules import get as get_rule
+from pv.runcheck.expr import ExprError
+from pv.runcheck.spec import RunSpec, expand_template
+
+_MAX_PER_RULE = 20  # per file; a broken loop would otherwise produce one finding per step
+_OK_STATUSES = ("COMPLETED", "EARLY_STOP")
+
+
+class _Out:
+    """Collects findings about run files, capping repeats of one rule in one file."""
+
+    def __init__(self, show: Any) -> None:
+        self.show = show  # Path -> display name
+        self.findings: list[Finding] = []
+        self._counts: dict[tuple[str, str], int] = {}
+
+    def add(self, path: Path, code: str, message: str, *, line: int = 1, col: int = 1,
+            hint: str | None = None, where: str = "") -> None:
+        file = self.show(path)
+        key = (file, code)
+        self._counts[key] = self._counts.get(key, 0) + 1
+        if self._counts[key] > _MAX_PER_RULE:
+            return
+        rule = get_rule(code)
+        self.findings.append(Finding(file, line, col, code, rule.severity, message, where, hint))
+
+    def finish(self) -> list[Finding]:
+        for (file, code), count in self._counts.items():
+            if count > _MAX_PER_RULE:
+                rule = get_rule(code)
+                self.findings.append(Finding(file, 1, 1, code, rule.severity,
+                                             f"... and {count - _MAX_PER_RULE} more {code} finding(s) in this file"))
+        return sorted(self.findings)
+
+
+def _line_of_key(text: str, key: str) -> int:
+    needle = f'"{key}"'
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else 1
+
+
+def _read_json(path: Path, out: _Out, code: str) -> tuple[Any, str] | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+        return json.loads(text), text
+    except (OSError, UnicodeDecodeError) as exc:
+        out.add(path, code, f"cannot read {path.name}: {exc}")
+    except json.JSONDecodeError as exc:
+        out.add(path, code, f"{path.name} is not valid JSON: {exc.msg}", line=exc.lineno, col=exc.colno)
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_run(spec: RunSpec, run_dir: Path, show: Any = str) -> list[Finding]:
+    """Every finding about `run_dir`; `show(path)` gives the name shown in reports."""
+    out = _Out(show)
+    metrics = run_dir / "metrics.jsonl"
+    if not run_dir.is_dir():
+        out.add(run_dir, "PV501", f"run directory {run_dir} does not exist")
+        return out.finish()
+    if not metrics.is_file():
+        out.add(metrics, "PV501", "metrics.jsonl is missing: no step was recorded")
+    else:
+        _check_steps(spec, metrics, out)
+    config = _read_json(run_dir / "config.json", out, "PV515") if (run_dir / "config.json").exists() else None
+    status = _read_json(run_dir / "status.json", out, "PV515") if (run_dir / "status.json").exists() else None
+    config_data = config[0] if config and isinstance(config[0], dict) else {}
+    status_data = status[0] if status and isinstance(status[0], dict) else {}
+    regime = _regime(run_dir, config_data, status_data, out)
+    epochs_completed = status_data.get("epochs_completed")
+    history = _check_epochs(spec, run_dir, epochs_completed if isinstance(epochs_completed, int) else 0, out)
+    if regime is not None:
+        _check_divergence(spec, regime, history, out)
+    _check_placeholder(spec, history, out)
+    if config_data.get("synthetic") is True or status_data.get("compute") == "synthetic":
+        out.add(run_dir / ("config.json" if config_data else "status.json"), "PV511",
+                "the run used --synthetic: its losses are scripted, not computed",
+                line=_line_of_key(config[1], "synthetic") if config else 1)
+    _check_status(spec, run_dir, status, out)
+    return out.finish()
+
+
+def _check_steps(spec: RunSpec, metrics: Path, out: _Out) -> None:
+    expected = 0
+    placeholder_run = 0
+    with open(metrics, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.endswith(b"\n"):
+                out.add(metrics, "PV502", "the last line is incomplete (the run was killed mid-write)",
+                        line=number)
+                break
+            try:
+                record = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                out.add(metrics, "PV502", f"not JSON: {exc}", line=number)
+                expected += 1
+                continue
+            if not isinstance(record, dict):
+                out.add(metrics, "PV502", f"a step record must be a JSON object, not {type(record).__name__}",
+                        line=number)
+                expected += 1
+                continue
+            for f in spec.step_fields:
+                if f.name not in record:
+                    out.add(metrics, "PV503", f"step record lacks `{f.name}`", line=number, where=f.name)
+                    continue
+                problem = _value_problem(record[f.name], f.type, f.minimum, f.maximum)
+                if problem:
+                    out.add(metrics, "PV504", f"`{f.name}` {problem}", line=number, where=f.name)
+            step = record.get("step")
+            if _is_number(step) and step != expected:
+                out.add(metrics, "PV505", f"step {step} where step {expected} was expected", line=number)
+            if _is_number(step):
+                expected = int(step) + 1
+            else:
+                expected += 1
+            loss = record.get("train_loss")
+            placeholder_run = placeholder_run + 1 if loss == spec.placeholder_loss else 0
+            if placeholder_run == 10:
+                out.add(metrics, "PV510", f"ten consecutive steps report train_loss exactly "
+                        f"{spec.placeholder_loss:g}", line=number)
+
+
+def _value_problem(value: Any, ftype: str, minimum: float | None, maximum: float | None) -> str | None:
+    if not _is_number(value):
+        return f"is {json.dumps(value)}, not a number"
+    if ftype == "int" and not isinstance(value, int):
+        return f"is {value!r}, not an integer"
+    if not math.isfinite(value):
+        return f"is {value}, not finite"
+    if minimum is not None and value < minimum:
+        return f"is {value!r}, below its minimum {minimum:g}"
+    if maximum is not None and value > maximum:
+        return f"is {value!r}, above its maximum {maximum:g}"
+    return None
+
+
+def _regime(run_dir: Path, config: dict, status: dict, out: _Out) -> dict | None:
+    from pv.reference.regime import TrainingRegime  # pure Python, no torch
+
+    raw = config.get("regime", status.get("regime"))
+    source = run_dir / ("config.json" if "regime" in config else "status.json")
+    if raw is None:
+        out.add(source, "PV515", "the run records no training regime, so no divergence cap applies",
+                hint="the loop writes `regime` into config.json")
+        return None
+    try:
+        regime = TrainingRegime.from_dict(raw)
+    except ValueError as exc:
+        out.add(source, "PV515", f"bad regime: {exc}")
+        return None
+    return {"kind": regime.kind, "vocab_size": regime.vocab_size, "file": source}
+
+
+def _epochs_present(spec: RunSpec, run_dir: Path) -> Iterator[int]:
+    epoch = 0
+    while epoch < 100_000:
+        ckpt = expand_template(spec.checkpoint_template, run_dir, epoch)
+        meta = expand_template(spec.metadata_template, run_dir, epoch)
+        if not ckpt.exists() and not meta.exists():
+            return
+        yield epoch
+        epoch += 1
+
+
+def _check_epochs(spec: RunSpec, run_dir: Path, completed: int, out: _Out) -> list[dict]:
+    """Check every epoch's pair; return [{epoch, val_loss, train_loss, wall_seconds, file, text}]."""
+    from pv.reference.artifacts import OPTIMIZER_MEMBER, read_checkpoint, sha256
+
+    present = list(_epochs_present(spec, run_dir))
+    history: list[dict] = []
+    for epoch in range(max(completed, len(present))):
+        ckpt = expand_template(spec.checkpoint_template, run_dir, epoch)
+        meta = expand_template(spec.metadata_template, run_dir, epoch)
+        for path, what in ((ckpt, "checkpoint"), (meta, "metadata")):
+            if not path.is_file():
+                out.add(path, "PV506", f"epoch {epoch} has no {what} file {path.name}")
+        if not meta.is_file():
+            continue
+        loaded = _read_json(meta, out, "PV507")
+        if loaded is None:
+            continue
+        data, text = loaded
+        if not isinstance(data, dict):
+            out.add(meta, "PV507", "metadata must be a JSON object")
+            continue
+        complete = True
+        for name in spec.metadata_fields:
+            if name not in data:
+                out.add(meta, "PV507", f"metadata lacks `{name}`", where=name)
+                complete = False
+            elif name != "optimizer_state_sha" and (not _is_number(data[name]) or not math.isfinite(data[name])):
+                out.add(meta, "PV507", f"`{name}` is {json.dumps(data[name])}, not a finite number",
+                        line=_line_of_key(text, name), where=name)
+                complete = False
+        if data.get("epoch") != epoch and "epoch" in data:
+            out.add(meta, "PV507", f"metadata says epoch {data.get('epoch')!r} but the file is epoch {epoch}",
+                    line=_line_of_key(text, "epoch"))
+        sha = data.get("optimizer_state_sha")
+        if "optimizer_state_sha" in spec.metadata_fields and sha is not None and ckpt.is_file():
+            try:
+                members = read_checkpoint(ckpt)
+                actual = sha256(members[OPTIMIZER_MEMBER]) if OPTIMIZER_MEMBER in members else None
+            except ValueError as exc:
+                out.add(ckpt, "PV508", f"cannot read the checkpoint to verify its optimizer state: {exc}")
+            else:
+                if actual is None:
+                    out.add(ckpt, "PV508", f"the checkpoint has no {OPTIMIZER_MEMBER} member")
+                elif actual != sha:
+                    out.add(meta, "PV508", f"optimizer_state_sha {str(sha)[:12]}… but the checkpoint's optimizer "
+                            f"state hashes to {actual[:12]}…", line=_line_of_key(text, "optimizer_state_sha"))
+        if complete:
+            history.append({"epoch": epoch, "val_loss": data.get("val_loss"), "train_loss": data.get("train_loss"),
+                            "wall_seconds": data.get("wall_seconds"), "file": meta, "text": text})
+    return history
+
+
+def _check_divergence(spec: RunSpec, regime: dict, history: list[dict], out: _Out) -> None:
+    if regime["kind"] not in spec.epoch_zero_caps:
+        out.add(regime["file"], "PV515", f"the contract defines no cap for regime kind {regime['kind']!r}")
+        return
+    previous: dict | None = None
+    for item in history:
+        loss = item.get("val_loss")
+        if not _is_number(loss):
+            previous = None
+            continue
+        try:
+            if item["epoch"] == 0:
+                limit = spec.epoch_zero_cap(regime["kind"], regime["vocab_size"])
+                rule = f"the {regime['kind']} epoch-0 cap {spec.epoch_zero_caps[regime['kind']]}"
+            elif previous is not None and previous["epoch"] == item["epoch"] - 1:
+                limit = spec.epoch_n_limit(previous["val_loss"])
+                rule = f"{spec.epoch_n_cap} with previous_val_loss {previous['val_loss']:.4f}"
+            else:
+                previous = item
+                continue
+        except ExprError as exc:
+            out.add(regime["file"], "PV515", f"cannot evaluate the cap for this run: {exc}")
+            return
+        if not (loss <= limit):
+            out.add(item["file"], "PV509", f"epoch {item['epoch']} val_loss {loss:.4f} exceeds {rule} = {limit:.4f}",
+                    line=_line_of_key(item["text"], "val_loss"))
+        previous = item
+
+
+def _check_placeholder(spec: RunSpec, history: list[dict], out: _Out) -> None:
+    for item in history:
+        wall = item.get("wall_seconds")
+        if (item.get("train_loss") == spec.placeholder_loss and item.get("val_loss") == spec.placeholder_loss
+                and _is_number(wall) and wall < spec.placeholder_max_wall_seconds):
+            out.add(item["file"], "PV510", f"epoch {item['epoch']} reports train and val loss exactly "
+                    f"{spec.placeholder_loss:g} after {wall:.3f} s", line=_line_of_key(item["text"], "val_loss"))
+
+
+def _check_status(spec: RunSpec, run_dir: Path, status: tuple[Any, str] | None, out: _Out) -> None:
+    path = run_dir / "status.json"
+    if status is None:
+        if not path.exists():
+            out.add(path, "PV512", "no status.json: the run is still going or was killed")
+        return
+    data, text = status
+    if not isinstance(data, dict):
+        out.add(path, "PV515", "status.json must be a JSON object")
+        return
+    value = data.get("status")
+    if value not in _OK_STATUSES:
+        out.add(path, "PV512", f"the run ended with {value}: {data.get('message', '')}",
+                line=_line_of_key(text, "status"))
+    done = data.get("epochs_completed")
+    if value == "EARLY_STOP" and isinstance(done, int) and done < spec.min_epochs_before_early_stop:
+        out.add(path, "PV513", f"early stop after {done} epoch(s); the contract requires at least "
+                f"{spec.min_epochs_before_early_stop}", line=_line_of_key(text, "epochs_completed"))

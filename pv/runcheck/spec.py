@@ -1,0 +1,143 @@
+"""What `pv check-run` needs from the contract, read (and located) from the Document.
+
+check-run has no thresholds of its own: every field list, cap and limit
+comes from here, and a contract lacking one gets a PV514 finding.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pv.document import Document
+from pv.findings import Finding
+from pv.runcheck.expr import ExprError, evaluate
+
+_TEMPLATE_FIELD = re.compile(r"\{(run_dir|epoch)(?::0(\d)d)?\}")
+
+
+@dataclass
+class StepField:
+    name: str
+    type: str  # "int" or "float"
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass
+class RunSpec:
+    step_fields: list[StepField]
+    metadata_fields: list[str]
+    checkpoint_template: str
+    metadata_template: str
+    epoch_zero_caps: dict[str, str]  # regime kind -> expression in vocab_size
+    epoch_n_cap: str  # expression in previous_val_loss
+    min_epochs_before_early_stop: int
+    placeholder_loss: float
+    placeholder_max_wall_seconds: float
+    paths: dict[str, tuple] = field(default_factory=dict)  # what -> YAML path, for located findings
+
+    def epoch_zero_cap(self, kind: str, vocab_size: int | None) -> float:
+        names = {} if vocab_size is None else {"vocab_size": float(vocab_size)}
+        return evaluate(self.epoch_zero_caps[kind], names)
+
+    def epoch_n_limit(self, previous: float) -> float:
+        return evaluate(self.epoch_n_cap, {"previous_val_loss": previous})
+
+
+def expand_template(template: str, run_dir: Path, epoch: int) -> Path:
+    """Substitute {run_dir} and {epoch[:0Nd]} only (str.format on contract text could reach attributes)."""
+    def sub(m: re.Match[str]) -> str:
+        if m.group(1) == "run_dir":
+            return "\0RUN\0"
+        width = int(m.group(2) or 0)
+        return f"{epoch:0{width}d}"
+    text = _TEMPLATE_FIELD.sub(sub, template)
+    if not text.startswith("\0RUN\0/") or "{" in text or "}" in text or "\0RUN\0" in text[5:]:
+        raise ValueError(f"template {template!r} must start with {{run_dir}}/ and use only {{epoch}}")
+    relative = Path(text[len("\0RUN\0/"):])
+    if relative.is_absolute() or ".." in relative.parts:
+        raise ValueError(f"template {template!r} leaves the run directory")
+    return run_dir / relative
+
+
+def read_spec(doc: Document) -> tuple[RunSpec | None, list[Finding]]:
+    findings: list[Finding] = []
+
+    def need(path: tuple, kind: type | tuple[type, ...], what: str):
+        value = doc.get(path)
+        if isinstance(value, bool) or not isinstance(value, kind):
+            findings.append(doc.finding(path, "PV514", f"check-run needs {what} at `{'.'.join(map(str, path))}`",
+                                        hint="add it to the contract; check-run has no defaults"))
+            return None
+        return value
+
+    steps: list[StepField] = []
+    required = need(("per_step_metrics", "required"), list, "the list of per-step fields")
+    for i, item in enumerate(required or []):
+        name = need(("per_step_metrics", "required", i, "name"), str, "a field name")
+        ftype = need(("per_step_metrics", "required", i, "type"), str, "a field type (int or float)")
+        if name is None or ftype is None:
+            continue
+        if ftype not in ("int", "float"):
+            findings.append(doc.finding(("per_step_metrics", "required", i, "type"), "PV514",
+                                        f"field type {ftype!r} is not int or float"))
+            continue
+        bounds = []
+        for key in ("minimum", "maximum"):
+            value = item.get(key) if isinstance(item, dict) else None
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                findings.append(doc.finding(("per_step_metrics", "required", i, key), "PV514",
+                                            f"{key} of {name} must be a number"))
+                value = None
+            bounds.append(value)
+        steps.append(StepField(name, ftype, *bounds))
+
+    meta_fields = need(("per_epoch_artifacts", "metadata_json", "required_fields"), list,
+                       "the metadata field list")
+    if meta_fields is not None and not all(isinstance(f, str) for f in meta_fields):
+        findings.append(doc.finding(("per_epoch_artifacts", "metadata_json", "required_fields"), "PV514",
+                                    "metadata fields must be strings"))
+        meta_fields = None
+    ckpt_t = need(("per_epoch_artifacts", "checkpoint", "path_template"), str, "the checkpoint path template")
+    meta_t = need(("per_epoch_artifacts", "metadata_json", "path_template"), str, "the metadata path template")
+    for path, template in ((("per_epoch_artifacts", "checkpoint", "path_template"), ckpt_t),
+                           (("per_epoch_artifacts", "metadata_json", "path_template"), meta_t)):
+        if template is not None:
+            try:
+                expand_template(template, Path("run"), 0)
+            except ValueError as exc:
+                findings.append(doc.finding(path, "PV514", str(exc)))
+
+    caps: dict[str, str] = {}
+    kinds = need(("training_regime", "kinds"), list, "the regime kinds with their epoch-0 caps")
+    for i, _ in enumerate(kinds or []):
+        kind = need(("training_regime", "kinds", i, "kind"), str, "a regime kind")
+        cap = need(("training_regime", "kinds", i, "epoch_zero_val_loss_cap"), (str, int, float),
+                   "the epoch-0 validation-loss cap")
+        if kind is not None and cap is not None:
+            caps[kind] = str(cap)
+            _try_expr(doc, ("training_regime", "kinds", i, "epoch_zero_val_loss_cap"), str(cap),
+                      {"vocab_size": 50257.0}, findings)
+    growth = need(("training_regime", "epoch_n_val_loss_cap"), (str, int, float),
+                  "the cap for epochs N >= 1 (an expression in previous_val_loss)")
+    if growth is not None:
+        _try_expr(doc, ("training_regime", "epoch_n_val_loss_cap"), str(growth), {"previous_val_loss": 1.0},
+                  findings)
+    min_epochs = need(("convergence", "min_epochs_before_early_stop"), int, "the minimum epochs before early stop")
+    p_loss = need(("placeholder_fingerprint", "loss_value"), (int, float), "the placeholder loss value")
+    p_wall = need(("placeholder_fingerprint", "max_epoch_wall_seconds"), (int, float),
+                  "the wall-time bound of a placeholder epoch")
+    if findings:
+        return None, findings
+    return RunSpec(steps, list(meta_fields), ckpt_t, meta_t, caps, str(growth), min_epochs,  # type: ignore[arg-type]
+                   float(p_loss), float(p_wall)), findings
+
+
+def _try_expr(doc: Document, path: tuple, text: str, names: dict[str, float], findings: list[Finding]) -> None:
+    try:
+        evaluate(text, names)
+    except ExprError as exc:
+        findings.append(doc.finding(path, "PV514", f"cannot evaluate {text!r}: {exc}",
+                                    hint="use numbers, vocab_size/previous_val_loss, + - * / ^ and ln()"))
