@@ -39,11 +39,13 @@ def to_mpf(value: Any) -> mpmath.mpf:
 class Evaluator:
     """Evaluate trees with `env` (symbol -> number, or list for sequences) and `defs` (name -> tree)."""
 
-    def __init__(self, defs: Mapping[str, Node], env: Mapping[str, Any], *, strict_close: bool = True) -> None:
+    def __init__(self, defs: Mapping[str, Node], env: Mapping[str, Any], *, strict_close: bool = True,
+                 close_digits: int = PRECISION_DIGITS - 8) -> None:
         self.defs = defs
         self.env = {k: ([to_mpf(x) for x in v] if isinstance(v, list | tuple) else to_mpf(v))
                     for k, v in env.items()}
         self.strict_close = strict_close
+        self.close_digits = close_digits  # comparisons closer than this (relative) raise Close
         self.cache: dict[str, Any] = {}
 
     def value(self, node: Node) -> Any:
@@ -162,7 +164,7 @@ class Evaluator:
 
     def _compare(self, op: str, a: Any, b: Any) -> bool:
         scale = max(abs(a), abs(b), mpmath.mpf(1))
-        if self.strict_close and abs(a - b) <= scale * mpmath.mpf(10) ** (-(PRECISION_DIGITS - 8)):
+        if self.strict_close and abs(a - b) <= scale * mpmath.mpf(10) ** (-self.close_digits):
             raise Close()
         return {"<": a < b, "<=": a <= b, "=": a == b, "!=": a != b, ">=": a >= b, ">": a > b}[op]
 

@@ -1,0 +1,107 @@
+"""`pv verify`: check that bound implementations agree with their formulas.
+
+Opt-in by design: it imports and calls the project code each binding names.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pv.findings import Finding, Severity
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Repository root (default: nearest parent with pyproject.toml or .git).")
+@click.option("--points", type=click.IntRange(1, 100_000), default=None,
+              help="Points per binding (default: the binding's `points`, else 200).")
+def verify(paths: tuple[Path, ...], fmt: str, root: Path | None, points: int | None) -> None:
+    """Import each formula's bound implementation and compare it with the formula.
+
+    Points of the domain (boundaries included) are generated for every
+    binding; the first disagreement is reported with its inputs. This runs
+    project code: use it on contracts you trust. Exit status: 0 all bindings
+    agree, 1 a disagreement or error, 2 usage error or nothing to verify.
+    """
+    from pv.config import find_root, load_config
+    from pv.discovery import expand
+    from pv.loader import load
+
+    root = (root or find_root(Path.cwd())).resolve()
+    config = load_config(root)
+    targets = list(paths) or [root / d for d in config.contract_dirs]
+    files, problems = expand(targets)
+    for problem in problems:
+        click.echo(f"pv: error: {problem}", err=True)
+    if problems:
+        sys.exit(EXIT_USAGE)
+    if not files:
+        click.echo("pv: error: PV901 no contract files (*.yaml, *.yml) found", err=True)
+        sys.exit(EXIT_USAGE)
+
+    findings: list[Finding] = []
+    sources: dict[str, str] = {}
+    shown: list[str] = []
+    bindings = 0
+    for path in files:
+        doc, load_findings = load(path, root, config.limits)
+        findings += load_findings
+        if doc is None:
+            continue
+        shown.append(doc.file)
+        sources[doc.file] = doc.text
+        found, count = verify_document(doc, root, points)
+        findings += found
+        bindings += count
+    if bindings == 0 and not any(f.severity == Severity.ERROR for f in findings):
+        click.echo("pv: nothing to verify: no formula in these contracts has a `bind`", err=True)
+        sys.exit(EXIT_USAGE)
+
+    from pv.report import Report
+    from pv.reports import render, want_color
+
+    report = Report(root=root, files=shown, findings=sorted(findings), sources=sources)
+    click.echo(render(fmt, report, color=want_color(sys.stdout)), nl=False)
+    sys.exit(EXIT_FINDINGS if report.errors else EXIT_OK)
+
+
+def verify_document(doc, root: Path, points: int | None) -> tuple[list[Finding], int]:
+    """Findings for every binding of one contract, and how many bindings it has."""
+    from pv.formulas.binding import verify_binding
+    from pv.formulas.model import load_section
+
+    section = load_section(doc)
+    bound = [f for f in section.formulas.values() if f.bind is not None]
+    if not bound:
+        return [], 0
+    findings = [f for f in section.findings if f.severity == Severity.ERROR]
+    for formula in bound:
+        if not section.depends_ok(formula.name) or any(
+                f.code == "PV340" and f.path.startswith(".".join(map(str, formula.item_path)))
+                for f in section.findings):
+            continue  # its static finding says why
+        if points is not None:
+            formula.bind = {**formula.bind, "points": points}
+        verdict = verify_binding(section, formula, root)
+        if verdict.finding is not None:
+            findings.append(verdict.finding)
+            continue
+        extra = []
+        if verdict.too_close:
+            extra.append(f"{verdict.too_close} too close to call")
+        if verdict.not_evaluable:
+            extra.append(f"{verdict.not_evaluable} outside the formula's real domain")
+        note = f" ({'; '.join(extra)})" if extra else ""
+        findings.append(doc.finding(formula.item_path + ("bind",), "PV343",
+                                    f"`{formula.name}` agrees with `{formula.bind['function']}` on "
+                                    f"{verdict.agreed} point(s) of the domain, boundaries included{note}",
+                                    key=True))
+    return findings, len(bound)
