@@ -57,7 +57,7 @@ def _run(doc: Document, results: list[OwnerResult], root: Path, options: dict) -
             return [doc.finding((), "PV416", f"cannot read the JUnit report {junit}: {exc.strerror or exc}")]
     timeout = options.get("timeout")
     try:
-        outcomes = runner.run_all(results, root, junit=report, python=options.get("python"),
+        outcomes = runner.run_all([("", results)], root, junit=report, python=options.get("python"),
                                   timeout=float(timeout) if timeout else runner.DEFAULT_TIMEOUT)
     except runner.JUnitError as exc:
         return [doc.finding((), "PV416", f"cannot use the JUnit report {junit}: {exc}")]

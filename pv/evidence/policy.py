@@ -83,12 +83,13 @@ def _context(owner: Owner) -> str:
 
 
 def _where(entry: Entry, res: Resolution) -> tuple:
-    which = "name" if res.status == MISSING_SYMBOL and entry.ref.name_key else "path"
-    return entry.located_path(which)
+    """A harness mapping's `name` for problems of the named test, its `path` for file problems."""
+    about_file = res.status in (MISSING_FILE, UNSAFE, UNRESOLVABLE)
+    return entry.located_path("path" if about_file else "name")
 
 
 def _root_hint(root: Path, hint: str | None) -> str:
-    base = f"paths are relative to the repository root {root}; use `--root DIR` for another repository"
+    base = f"paths are relative to the repository root {root} (`--root DIR` to change it)"
     return f"{hint} ({base})" if hint else base
 
 
@@ -122,7 +123,7 @@ def _entry_findings(doc: Document, result: OwnerResult, root: Path) -> list[Find
         if not res.ok:
             code = _STATUS_CODE[res.status]
             hint = res.hint
-            if res.status == MISSING_FILE:
+            if res.status == MISSING_FILE and stance(owner) != PENDING:
                 hint = _root_hint(root, hint)
             out.append(doc.finding(_where(entry, res), code, f"{res.message}{_context(owner)}", hint=hint,
                                    severity=severity(code, owner)))
@@ -195,13 +196,13 @@ def contract_status(doc: Document) -> str | None:
 _RUN_PROBLEMS = ("failed", "error", "skipped", "xfailed", "not-found")
 
 
-def run_findings(doc: Document, results: list[OwnerResult], outcomes: dict) -> list[Finding]:
+def run_findings(doc: Document, results: list[OwnerResult], outcomes: dict, doc_key: str = "") -> list[Finding]:
     """PV414 for cited tests that did not pass when run, PV416 for those that could not run."""
     out: list[Finding] = []
     for result in results:
         owner = result.owner
         for entry, res in zip(owner.entries, result.resolutions):
-            outcome = outcomes.get(entry.path)
+            outcome = outcomes.get((doc_key, entry.path))
             if outcome is None or not res.ok:
                 continue
             detail = f": {outcome.message}" if outcome.message else ""

@@ -320,29 +320,34 @@ def run_cargo(items: list[Resolution], root: Path, *, timeout: float = DEFAULT_T
 # --- all evidence of some contracts ------------------------------------------------
 
 
-def run_all(results: list[OwnerResult], root: Path, *, junit: tuple[bytes, str] | None = None,
-            python: str | None = None, timeout: float = DEFAULT_TIMEOUT,
-            rust: bool = True) -> dict[tuple, Outcome]:
-    """Outcome of every entry, keyed by the entry's YAML path."""
-    outcomes: dict[tuple, Outcome] = {}
-    py_items: list[tuple[tuple, Resolution]] = []
-    rs_items: list[tuple[tuple, Resolution]] = []
-    for result in results:
-        for entry, res in zip(result.owner.entries, result.resolutions):
-            key = entry.path
-            if entry.role == LIVE:
-                outcomes[key] = Outcome(UNRESOLVED, "prose record of a live run")
-            elif not res.ok:
-                outcomes[key] = Outcome(UNRESOLVED, res.message)
-            elif res.runnable == "pytest":
-                py_items.append((key, res))
-            elif res.runnable == "cargo":
-                if rust:
-                    rs_items.append((key, res))
+def run_all(groups: list[tuple[str, list[OwnerResult]]], root: Path, *,
+            junit: tuple[bytes, str] | None = None, python: str | None = None,
+            timeout: float = DEFAULT_TIMEOUT, rust: bool = True) -> dict[tuple[str, tuple], Outcome]:
+    """Outcome of every entry of some contracts, keyed by (contract key, entry YAML path).
+
+    All Python evidence runs in one pytest process and all Rust evidence in
+    one `cargo test` per crate, however many contracts cite it.
+    """
+    outcomes: dict[tuple[str, tuple], Outcome] = {}
+    py_items: list[tuple[tuple[str, tuple], Resolution]] = []
+    rs_items: list[tuple[tuple[str, tuple], Resolution]] = []
+    for doc_key, results in groups:
+        for result in results:
+            for entry, res in zip(result.owner.entries, result.resolutions):
+                key = (doc_key, entry.path)
+                if entry.role == LIVE:
+                    outcomes[key] = Outcome(UNRESOLVED, "prose record of a live run")
+                elif not res.ok:
+                    outcomes[key] = Outcome(UNRESOLVED, res.message)
+                elif res.runnable == "pytest":
+                    py_items.append((key, res))
+                elif res.runnable == "cargo":
+                    if rust:
+                        rs_items.append((key, res))
+                    else:
+                        outcomes[key] = Outcome(NOT_RUN, "Rust evidence skipped (--no-rust)")
                 else:
-                    outcomes[key] = Outcome(NOT_RUN, "Rust evidence skipped (--no-rust)")
-            else:
-                outcomes[key] = Outcome(STATIC, f"{res.target or 'file'} exists (nothing to run)")
+                    outcomes[key] = Outcome(STATIC, f"{res.target or 'file'} exists (nothing to run)")
     if junit is not None:
         data, source = junit
         got = outcomes_from_junit([r for _, r in py_items], data, source)
