@@ -19,7 +19,7 @@ from pv import __version__
 from pv.atomic import write_text_atomic
 from pv.findings import Finding
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 @lru_cache(maxsize=1)
@@ -47,15 +47,17 @@ class ResultCache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
 
-    def get(self, key: str) -> list[Finding] | None:
+    def get(self, key: str) -> tuple[list[Finding], list[str]] | None:
+        """(findings of the pure checks, impure checks that need the parsed document) or None."""
         try:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))
-            return [Finding.from_dict(item) for item in data]
+            return [Finding.from_dict(item) for item in data["findings"]], list(data["needs"])
         except (OSError, ValueError, KeyError, TypeError):
             return None  # missing or damaged entry: recompute
 
-    def put(self, key: str, findings: list[Finding]) -> None:
+    def put(self, key: str, findings: list[Finding], needs: list[str]) -> None:
         try:
-            write_text_atomic(self._path(key), json.dumps([f.to_dict() for f in findings]))
+            payload = {"findings": [f.to_dict() for f in findings], "needs": needs}
+            write_text_atomic(self._path(key), json.dumps(payload))
         except OSError:
             pass  # a read-only checkout still validates, just without caching

@@ -315,6 +315,12 @@ def safe_repo_path(root: Path, relative: str) -> Path | None:
     return candidate
 
 
+def peer_files_apply(data: dict) -> bool:
+    """Whether `check_peer_files` has anything to look at."""
+    metadata = data.get("metadata")
+    return isinstance(metadata, dict) and any(metadata.get(key) for key in PEER_KEYS)
+
+
 def check_peer_files(doc: Document, ctx: Any) -> list[Finding]:
     metadata = doc.data.get("metadata")
     if not isinstance(metadata, dict):

@@ -11,7 +11,7 @@ from pv.cache import ResultCache
 from pv.config import Config
 from pv.document import Document
 from pv.findings import Finding
-from pv.loader import load
+from pv.loader import parse_source, read_source
 
 
 @dataclass(frozen=True)
@@ -19,15 +19,19 @@ class CheckSpec:
     name: str
     target: str  # "module:function", imported only when first used
     pure: bool  # result depends only on the file's bytes, so it may be cached
+    # For impure checks: "module:function" telling from the data alone whether the check
+    # has anything to look at, so a cached file that needs none of them is not even parsed.
+    applies: str | None = None
 
 
 # Order matters only for report stability; findings are sorted anyway.
 CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec("schema", "pv.schema:check", pure=True),
     CheckSpec("consistency", "pv.consistency:check", pure=True),
-    CheckSpec("peer-files", "pv.consistency:check_peer_files", pure=False),
+    CheckSpec("peer-files", "pv.consistency:check_peer_files", pure=False,
+              applies="pv.consistency:peer_files_apply"),
     CheckSpec("formulas", "pv.formulas.check:check", pure=True),
-    CheckSpec("evidence", "pv.evidence.check:check", pure=False),
+    CheckSpec("evidence", "pv.evidence.check:check", pure=False, applies="pv.evidence.check:applies"),
 )
 
 CheckFn = Callable[[Document, "CheckContext"], Iterable[Finding]]
@@ -92,24 +96,57 @@ class FileResult:
     text: str | None  # source text, for code frames; None if unreadable
 
 
+def _needs_document(doc: Document, ctx: CheckContext) -> list[str]:
+    """Names of the impure checks that have something to look at in this document."""
+    needs = []
+    for spec in CHECKS:
+        if spec.pure:
+            continue
+        applies = None
+        if spec.applies:
+            module_name, func_name = spec.applies.split(":")
+            try:
+                applies = getattr(importlib.import_module(module_name), func_name, None)
+            except ModuleNotFoundError:
+                applies = None
+        try:
+            if applies is None or applies(doc.data):
+                needs.append(spec.name)
+        except Exception:
+            needs.append(spec.name)  # when in doubt, run it
+    return needs
+
+
 def validate_file(path: Path, ctx: CheckContext) -> FileResult:
-    """Load one file and run every check on it, using the cache for pure checks."""
-    doc, findings = load(path, ctx.root, ctx.config.limits)
-    if doc is None:
-        shown = findings[0].file if findings else str(path)
-        return FileResult(shown, findings, _text_for_frames(path, findings, ctx.config.limits.max_bytes))
-    pure: list[Finding] | None = None
-    key = ""
+    """Read, parse and check one file, using the cache for the pure checks.
+
+    On a cache hit for a file that no active impure check needs, the file is
+    read and hashed but not parsed.
+    """
+    source = read_source(path, ctx.root, ctx.config.limits)
+    if source.text is None:
+        frames = _text_for_frames(path, source.findings, ctx.config.limits.max_bytes)
+        return FileResult(source.shown, source.findings, frames)
+    active_impure = {s.name for s in CHECKS if not s.pure and s.name not in ctx.skip}
+    key, cached = "", None
     if ctx.cache is not None:
         names = tuple(s.name for s in CHECKS if s.pure and s.name not in ctx.skip)
-        key = ctx.cache.key(doc.file, doc.text, names)
-        pure = ctx.cache.get(key)
-    if pure is None:
-        pure = run_checks(doc, ctx, pure=True)
+        key = ctx.cache.key(source.shown, source.text, names)
+        cached = ctx.cache.get(key)
+        if cached is not None and not active_impure.intersection(cached[1]):
+            return FileResult(source.shown, cached[0], source.text)
+    doc, load_findings = parse_source(source, ctx.config.limits)
+    if doc is None:
+        if ctx.cache is not None and cached is None:
+            ctx.cache.put(key, load_findings, [])
+        return FileResult(source.shown, load_findings, source.text)
+    if cached is not None:
+        pure = cached[0]
+    else:
+        pure = load_findings + run_checks(doc, ctx, pure=True)
         if ctx.cache is not None and not any(f.code == "PV900" for f in pure):
-            ctx.cache.put(key, pure)
-    findings = findings + pure + run_checks(doc, ctx, pure=False)
-    return FileResult(doc.file, findings, doc.text)
+            ctx.cache.put(key, pure, _needs_document(doc, ctx))
+    return FileResult(doc.file, pure + run_checks(doc, ctx, pure=False), doc.text)
 
 
 def _warm_up(ctx: CheckContext) -> None:

@@ -244,44 +244,70 @@ def display_name(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def load(path: Path, root: Path, limits: LoadLimits = LoadLimits()) -> tuple[Document | None, list[Finding]]:
-    """Load one contract file. Returns (document or None, findings)."""
+def _finding(shown: str, line: int, col: int, code: str, message: str, *, hint: str | None = None,
+             path: YamlPath = ()) -> Finding:
+    from pv import rules
+    from pv.document import format_path
+
+    rule = rules.get(code)
+    return Finding(shown, line, col, code, rule.severity, message, format_path(path), hint)
+
+
+@dataclass
+class Source:
+    """A contract file's text as read from disk (None when it could not be read)."""
+
+    shown: str  # display name, repo-relative where possible
+    path: Path
+    root: Path
+    text: str | None
+    findings: list[Finding]
+
+
+def read_source(path: Path, root: Path, limits: LoadLimits = LoadLimits()) -> Source:
+    """Read and decode one file, refusing oversized and non-UTF-8 files."""
     shown = display_name(path, root)
 
-    def finding(line: int, col: int, code: str, message: str, *, hint: str | None = None,
-                path: YamlPath = ()) -> Finding:
-        from pv import rules
-        from pv.document import format_path
-
-        rule = rules.get(code)
-        return Finding(shown, line, col, code, rule.severity, message, format_path(path), hint)
+    def refuse(line: int, col: int, code: str, message: str, hint: str | None = None) -> Source:
+        return Source(shown, path, root, None, [_finding(shown, line, col, code, message, hint=hint)])
 
     try:
         st = os.stat(path)
         if not os.path.isfile(path):
-            return None, [finding(0, 0, "PV010", f"{shown}: not a regular file")]
+            return refuse(0, 0, "PV010", f"{shown}: not a regular file")
         if st.st_size > limits.max_bytes:
-            return None, [finding(1, 1, "PV008",
-                                  f"file is {st.st_size} bytes, over the cap of {limits.max_bytes} bytes",
-                                  hint="split the contract, or raise `max_file_bytes` in [tool.pv]")]
+            return refuse(1, 1, "PV008", f"file is {st.st_size} bytes, over the cap of {limits.max_bytes} bytes",
+                          "split the contract, or raise `max_file_bytes` in [tool.pv]")
         with open(path, "rb") as handle:
             raw = handle.read(limits.max_bytes + 1)
     except OSError as exc:
-        return None, [finding(0, 0, "PV010", f"cannot read {shown}: {exc.strerror or exc}")]
+        return refuse(0, 0, "PV010", f"cannot read {shown}: {exc.strerror or exc}")
     if len(raw) > limits.max_bytes:  # grew between stat and read
-        return None, [finding(1, 1, "PV008", f"file is over the cap of {limits.max_bytes} bytes")]
+        return refuse(1, 1, "PV008", f"file is over the cap of {limits.max_bytes} bytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, col = _utf8_error_position(raw, exc.start)
-        return None, [finding(line, col, "PV006",
-                              f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid UTF-8",
-                              hint="re-save the file as UTF-8")]
-    return parse_text(text, shown, path, root, limits, finding)
+        return refuse(line, col, "PV006", f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid UTF-8",
+                      "re-save the file as UTF-8")
+    return Source(shown, path, root, text, [])
 
 
-def parse_text(text: str, shown: str, abspath: Path, root: Path, limits: LoadLimits,
-               finding) -> tuple[Document | None, list[Finding]]:
+def load(path: Path, root: Path, limits: LoadLimits = LoadLimits()) -> tuple[Document | None, list[Finding]]:
+    """Load one contract file. Returns (document or None, findings)."""
+    return parse_source(read_source(path, root, limits), limits)
+
+
+def parse_source(source: Source, limits: LoadLimits = LoadLimits()) -> tuple[Document | None, list[Finding]]:
+    """Parse a read source into a Document (or None, with the findings that say why)."""
+    if source.text is None:
+        return None, source.findings
+    shown, text = source.shown, source.text
+
+    def finding(line: int, col: int, code: str, message: str, *, hint: str | None = None,
+                path: YamlPath = ()) -> Finding:
+        return _finding(shown, line, col, code, message, hint=hint, path=path)
+
     if text.startswith("\ufeff"):
         text = text[1:]
     builder = _Builder(shown, limits, finding)
@@ -303,6 +329,6 @@ def parse_text(text: str, shown: str, abspath: Path, root: Path, limits: LoadLim
         return None, builder.findings + [finding(
             1, 1, "PV007", f"the document is {kind}, not a mapping of contract keys",
             hint="a contract starts with top-level keys such as `metadata:` or `contract_id:`")]
-    doc = Document(file=shown, abspath=abspath, root=root, text=text, data=data,
+    doc = Document(file=shown, abspath=source.path, root=source.root, text=text, data=data,
                    value_spans=builder.value_spans, key_spans=builder.key_spans)
     return doc, builder.findings
