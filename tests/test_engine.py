@@ -1,0 +1,45 @@
+"""Engine behaviour that the CLI tests cannot see: what the cache saves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pv import engine
+from pv.cache import ResultCache
+from pv.config import Config
+from pv.engine import CheckContext, validate_file
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_cache_hit_without_impure_work_does_not_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    contract = FIXTURES / "valid" / "minimal-kernel-v1.yaml"  # no peers, no gate evidence
+    ctx = CheckContext(Config(root=FIXTURES), cache=ResultCache(tmp_path), skip=frozenset({"evidence"}))
+    first = validate_file(contract, ctx)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("parsed a file whose cached result was complete")
+
+    monkeypatch.setattr(engine, "parse_source", refuse)
+    second = validate_file(contract, ctx)
+    assert second.findings == first.findings
+
+
+def test_cache_hit_still_runs_impure_checks(tmp_path: Path) -> None:
+    contract = FIXTURES / "invalid" / "missing-peer-v1.yaml"  # names peer files
+    ctx = CheckContext(Config(root=FIXTURES), cache=ResultCache(tmp_path), skip=frozenset({"evidence"}))
+    first = validate_file(contract, ctx)
+    assert "PV203" in {f.code for f in first.findings}
+    second = validate_file(contract, ctx)
+    assert sorted(second.findings) == sorted(first.findings)
+
+
+def test_changed_content_misses_the_cache(tmp_path: Path) -> None:
+    contract = tmp_path / "c-v1.yaml"
+    contract.write_text((FIXTURES / "valid" / "minimal-kernel-v1.yaml").read_text())
+    ctx = CheckContext(Config(root=tmp_path), cache=ResultCache(tmp_path / "cache"))
+    assert not [f for f in validate_file(contract, ctx).findings if f.code == "PV220"]
+    contract.write_text(contract.read_text().replace("total_obligations: 2", "total_obligations: 5"))
+    assert [f for f in validate_file(contract, ctx).findings if f.code == "PV220"]
