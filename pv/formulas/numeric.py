@@ -164,7 +164,7 @@ class Evaluator:
 
     def _compare(self, op: str, a: Any, b: Any) -> bool:
         scale = max(abs(a), abs(b), mpmath.mpf(1))
-        if self.strict_close and abs(a - b) <= scale * mpmath.mpf(10) ** (-self.close_digits):
+        if self.strict_close and a != b and abs(a - b) <= scale * mpmath.mpf(10) ** (-self.close_digits):
             raise Close()
         return {"<": a < b, "<=": a <= b, "=": a == b, "!=": a != b, ">=": a >= b, ">": a > b}[op]
 
