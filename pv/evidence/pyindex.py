@@ -437,6 +437,6 @@ def index_source(text: str, filename: str = "<evidence>") -> PyModule:
         tree = ast.parse(text, filename=filename)
     except SyntaxError as exc:
         return PyModule(error=f"does not parse (line {exc.lineno}: {exc.msg})")
-    except (ValueError, RecursionError) as exc:  # NUL bytes, absurd nesting
+    except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, absurd nesting
         return PyModule(error=f"does not parse ({type(exc).__name__})")
     return _Indexer(tree).module

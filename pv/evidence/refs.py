@@ -115,20 +115,19 @@ def _split_token(text: str) -> tuple[str, str]:
     return text, ""
 
 
-def _parse_symbol(parts: list[str], form: str) -> tuple[tuple[str, ...], str | None, str | None]:
-    """Validate `::` segments; returns (symbol, param, problem)."""
+def _parse_symbol(text: str, form: str) -> tuple[tuple[str, ...], str | None, str | None]:
+    """Validate the `::a::b[param]` part; returns (symbol, param, problem)."""
     param = None
-    if parts and "[" in parts[-1]:
-        last = parts[-1]
-        start = last.index("[")
-        if not last.endswith("]"):
-            return (), None, f"unbalanced `[` in `{last}`"
-        param = last[start + 1 : -1]
-        parts = parts[:-1] + [last[:start]]
+    if "[" in text:  # a pytest param id may itself contain `::` or spaces
+        start = text.index("[")
+        if not text.endswith("]"):
+            return (), None, f"unbalanced `[` in `{text}`"
+        param, text = text[start + 1 : -1], text[:start]
         if form != PYTHON:
             return (), None, "a `[param-id]` only makes sense on a pytest node id"
+    parts = text.split("::")
     if parts and parts[-1].endswith("()"):
-        parts = parts[:-1] + [parts[-1][:-2]]
+        parts[-1] = parts[-1][:-2]
     for part in parts:
         if not _IDENT.match(part):
             return (), None, f"`{part}` is not an identifier"
@@ -171,13 +170,13 @@ def parse(raw: str) -> Reference:
         return Reference(raw=raw, form=UNSAFE, file=head, reason=problem,
                          hint="write the path relative to the repository root, without `..`")
     form = _kind_of(head)
-    parts = token.split("::")[1:]
-    symbol, param, bad = _parse_symbol(parts, form)
-    if bad is not None:
-        return _unresolvable(raw, bad)
-    if symbol and form == FILE:
+    tail = token[len(head) + 2 :] if token.startswith(head + "::") else ""
+    if tail and form == FILE:
         return _unresolvable(raw, f"`::` items can be resolved only in .py and .rs files, not in `{head}`",
                              f"cite the file `{head}` alone, or the test that checks it")
+    symbol, param, bad = _parse_symbol(tail, form) if tail else ((), None, None)
+    if bad is not None:
+        return _unresolvable(raw, bad)
     note, extra = None, ()
     if rest:
         if not (rest.startswith("(") and rest.endswith(")")):

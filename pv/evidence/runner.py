@@ -86,10 +86,10 @@ def _worst(outcomes: list[Outcome]) -> Outcome:
 
 
 def _first_line(text: str, limit: int = 160) -> str:
-    """The most telling line of a failure text: the last `E   …` line, else the first line."""
+    """The most telling line of a failure text: the first `E   …` line, else the first line."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     errors = [ln[1:].strip() for ln in lines if ln.startswith("E ")]
-    line = errors[-1] if errors else (lines[0] if lines else "")
+    line = errors[0] if errors else (lines[0] if lines else "")
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
