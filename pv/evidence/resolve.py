@@ -12,6 +12,7 @@ import difflib
 import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from pv.evidence import pyindex, rustindex
@@ -97,7 +98,12 @@ def parsed(path: Path, language: str):
 
 
 def _suggest(name: str, candidates: list[str]) -> str | None:
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+    return _suggest_cached(name, tuple(sorted(set(candidates))))
+
+
+@lru_cache(maxsize=1024)
+def _suggest_cached(name: str, candidates: tuple[str, ...]) -> str | None:
+    close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
     if not close:
         return None
     return "did you mean " + ", ".join(f"`{c}`" for c in close) + "?"

@@ -225,7 +225,7 @@ def run_pytest(items: list[Resolution], root: Path, *, python: str | None = None
                "-o", "junit_family=xunit1", f"--junitxml={junit}", f"--rootdir={root}", "--", *files]
         rc, output = _communicate(cmd, root, env, timeout)
         cases: list[_Case] = []
-        problem = None
+        problem, problem_status = None, ERROR
         if junit.is_file():
             try:
                 cases = parse_junit(junit.read_bytes())
@@ -236,13 +236,15 @@ def run_pytest(items: list[Resolution], root: Path, *, python: str | None = None
     elif not cases and rc not in (0, 5):
         tail = [ln for ln in output.strip().splitlines() if ln.strip()][-1:] or ["no output"]
         problem = problem or f"pytest exited with status {rc}: {tail[0][:200]}"
+        if tail[0].startswith("Skipped:"):  # a conftest skipped the whole run (e.g. importorskip)
+            problem_status = SKIPPED
     out: dict[int, Outcome] = {}
     for index, res in enumerate(items):
         found = match_cases(res, cases)
         if found is not None:
             out[index] = found
         elif problem:
-            out[index] = Outcome(ERROR if rc is not None else NOT_RUN, problem)
+            out[index] = Outcome(problem_status if rc is not None else NOT_RUN, problem)
         else:
             out[index] = Outcome(NOT_FOUND, "pytest did not collect it")
     return out

@@ -220,3 +220,11 @@ def test_validate_junit_option(pyrepo, tmp_path: Path):
     pyrepo.write(CONTRACT, contract("tests/test_run.py::test_ok", "tests/test_run.py::test_bad"))
     findings = pyrepo.check(junit=str(report))
     assert [f.code for f in findings if f.code in ("PV414", "PV416")] == ["PV414"]
+
+
+def test_conftest_level_skip_is_reported_as_skipped(repo):
+    """What a machine without torch sees: tests/reference/conftest.py skips everything."""
+    repo.write("tests/conftest.py", "import pytest\n\npytest.importorskip('module_that_is_not_installed_zz')\n")
+    repo.write("tests/test_a.py", "def test_a():\n    assert True\n")
+    got = outcomes(repo, "tests/test_a.py::test_a")["tests/test_a.py::test_a"]
+    assert got.status == "skipped" and "module_that_is_not_installed_zz" in got.message
