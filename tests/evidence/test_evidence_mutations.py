@@ -302,3 +302,17 @@ def test_repo_contract_has_no_errors(repo_root: Path):
     assert all(r.ref.form in ("python", "rust", "file") for r in entries)
     findings = check(doc, CheckContext(load_config(repo_root)))
     assert [f for f in findings if f.severity == Severity.ERROR] == []
+
+
+@pytest.mark.parametrize("data,expected", [
+    ({"gates": [{"id": "G"}]}, True),
+    ({"falsification_tests": [{"id": "F", "evidence_discharged_by": ["x.rs::t"]}]}, True),
+    ({"a": {"b": [{"discharge_status": "PENDING"}]}}, True),
+    ({"invariants": [{"id": "I", "harness": [{"name": "t", "path": "t.py"}]}]}, True),
+    ({"equations": {"e": {"formula": "x"}}, "gates": []}, False),
+    ({"metadata": {"version": "1.0.0"}}, False),
+])
+def test_applies_tells_the_engine_when_to_skip(data, expected):
+    from pv.evidence.check import applies
+
+    assert applies(data) is expected
