@@ -131,6 +131,8 @@ def resolve(ref: Reference, root: Path) -> Resolution:
         return Resolution(ref, MISSING_FILE, f"`{ref.file}` does not exist",
                           _missing_file_hint(root, ref.file))
     path = located.path
+    if not (os.path.isfile(path) or os.path.isdir(path)):
+        return Resolution(ref, MISSING_FILE, f"`{ref.file}` is not a file", None)
     if ref.form == FILE or (not ref.symbol and not ref.extra):
         resolution = Resolution(ref, RESOLVED, path=path, target="file")
         if ref.form == PYTHON and os.path.isfile(path):

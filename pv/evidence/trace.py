@@ -182,9 +182,13 @@ def scan_markers(root: Path) -> list[Marker]:
     """Tests under the root that declare gates with `@pytest.mark.contract(...)`."""
     markers: list[Marker] = []
     real_root = Path(os.path.realpath(root))
+    prefix = str(real_root).rstrip(os.sep) + os.sep
     for path in _test_files(real_root):
+        real = os.path.realpath(path)
+        if not real.startswith(prefix) or not os.path.isfile(real):
+            continue  # a link out of the root, or not a regular file (a FIFO would block)
         try:
-            with open(path, "rb") as handle:
+            with open(real, "rb") as handle:
                 if b"contract" not in handle.read(4 * 1024 * 1024):
                     continue
         except OSError:

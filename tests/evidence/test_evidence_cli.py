@@ -194,3 +194,15 @@ def test_trace_bad_yaml_exits_1(repo):
 def test_commands_are_wired():
     result = invoke("--help")
     assert "discharge" in result.output and "trace" in result.output
+
+
+def test_trace_does_not_follow_links_out_of_the_root(cli_repo, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "test_leak.py").write_text(
+        'import pytest\n\n@pytest.mark.contract("GATE-CLI-002")\ndef test_leak():\n    assert True\n',
+        encoding="utf-8")
+    (cli_repo.root / "tests" / "test_link.py").symlink_to(outside / "test_leak.py")
+    (cli_repo.root / "linkdir").symlink_to(outside)
+    result = invoke("trace", "--root", str(cli_repo.root), "--format", "json")
+    assert "test_leak" not in result.output

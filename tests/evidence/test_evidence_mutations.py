@@ -316,3 +316,10 @@ def test_applies_tells_the_engine_when_to_skip(data, expected):
     from pv.evidence.check import applies
 
     assert applies(data) is expected
+
+
+def test_fifo_is_never_opened(good):
+    os.mkfifo(good.root / "tests" / "test_fifo.py")
+    good.replace(CONTRACT, "tests/reference/test_metrics.py::test_every_step_recorded", "tests/test_fifo.py::test_a")
+    (finding,) = only(good.check(), "PV401")
+    assert "not a file" in finding.message
