@@ -3,6 +3,7 @@
 For every contract under ../shared/corpus (and the repo's own contracts) it
 measures, in one process and one run:
 
+- loading alone (the parser with positions), the floor of any validation;
 - plain validation: load + every other check (`pv validate` minus evidence);
 - the evidence check, cold (per-process file cache cleared before each
   repeat) and warm (cache filled);
@@ -87,6 +88,9 @@ def main() -> int:
                 else:
                     run_checks(loaded, CheckContext(config), pure=True)
 
+        def load_only(path=path, root=root, config=config) -> None:
+            load(path, root, config.limits)
+
         def cold(doc=doc, ctx=ctx) -> None:
             resolve_mod.clear_cache()
             check(doc, ctx)
@@ -105,6 +109,7 @@ def main() -> int:
         rows.append({
             "file": str(path.relative_to(CORPUS) if CORPUS in path.parents else path.relative_to(REPO)),
             "entries": len(entries),
+            "load_ms": median_ms(load_only, args.repeat),
             "plain_ms": median_ms(plain, args.repeat),
             "evidence_cold_ms": median_ms(cold, args.repeat),
             "evidence_warm_ms": median_ms(warm, args.repeat),
@@ -122,15 +127,18 @@ def main() -> int:
     for label, subset in (("all", rows), ("with_evidence", with_evidence)):
         if not subset:
             continue
+        load_med = statistics.median(r["load_ms"] for r in subset)
         plain_med = statistics.median(r["plain_ms"] for r in subset)
         cold_med = statistics.median(r["evidence_cold_ms"] for r in subset)
         warm_med = statistics.median(r["evidence_warm_ms"] for r in subset)
         worst = max(subset, key=lambda r: r["evidence_cold_ms"])
         summary[label] = {
+            "load_ms_median": round(load_med, 3),
             "plain_validation_ms_median": round(plain_med, 3),
             "evidence_cold_ms_median": round(cold_med, 3),
             "evidence_warm_ms_median": round(warm_med, 3),
             "evidence_cold_over_plain": round(cold_med / plain_med, 3) if plain_med else None,
+            "evidence_cold_over_load": round(cold_med / load_med, 3) if load_med else None,
             "worst_contract": worst["file"],
             "worst_evidence_cold_ms": round(worst["evidence_cold_ms"], 3),
             "worst_plain_ms": round(worst["plain_ms"], 3),
@@ -138,10 +146,10 @@ def main() -> int:
     if args.json:
         print(json.dumps({"summary": summary, "rows": rows}, indent=2))
         return 0
-    print(f"{'contract':<70} {'entries':>7} {'plain ms':>9} {'evid cold':>9} {'evid warm':>9}")
+    print(f"{'contract':<64} {'entries':>7} {'load ms':>8} {'plain ms':>9} {'evid cold':>9} {'evid warm':>9}")
     for r in sorted(with_evidence, key=lambda r: -r["evidence_cold_ms"]):
-        print(f"{r['file'][:70]:<70} {r['entries']:>7} {r['plain_ms']:>9.2f} {r['evidence_cold_ms']:>9.2f} "
-              f"{r['evidence_warm_ms']:>9.2f}")
+        print(f"{r['file'][:64]:<64} {r['entries']:>7} {r['load_ms']:>8.2f} {r['plain_ms']:>9.2f} "
+              f"{r['evidence_cold_ms']:>9.2f} {r['evidence_warm_ms']:>9.2f}")
     print()
     print(json.dumps(summary, indent=2))
     return 0

@@ -25,6 +25,7 @@ RESOLVED, MISSING_FILE, MISSING_SYMBOL = "resolved", "missing-file", "missing-sy
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 _CACHE_SIZE = 512
 _cache: OrderedDict[tuple[str, str], tuple[tuple[int, int], object]] = OrderedDict()
+_hints: dict[tuple[str, str], str | None] = {}  # missing-file suggestions, per process
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Resolution:
 
 def clear_cache() -> None:
     _cache.clear()
+    _hints.clear()
 
 
 def _read(path: Path) -> tuple[str | None, str | None]:
@@ -153,6 +155,15 @@ def _short(text: str, limit: int = 80) -> str:
 
 
 def _missing_file_hint(root: Path, relative: str) -> str | None:
+    key = (str(root), relative)
+    if key not in _hints:
+        if len(_hints) > 4096:
+            _hints.clear()
+        _hints[key] = _compute_missing_file_hint(root, relative)
+    return _hints[key]
+
+
+def _compute_missing_file_hint(root: Path, relative: str) -> str | None:
     """Suggest a file of the same name in the same or the parent directory."""
     parent = os.path.dirname(relative.rstrip("/"))
     name = os.path.basename(relative.rstrip("/"))
