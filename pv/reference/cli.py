@@ -147,4 +147,10 @@ def _run(cfg, resume: bool, fault, plot: bool, quiet: bool) -> None:  # noqa: AN
                 click.echo(f"pv pretrain: no plot: {exc}", err=True)
         click.echo(f"pv pretrain: {result.status.value} after {result.epochs_completed} epoch(s), "
                    f"{result.steps} steps: {result.message}", err=True)
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and result.exit_code:
+        # All ranks left the last barrier together; leave now, skipping interpreter teardown, so
+        # torchrun sees every rank exit with the status instead of killing the slower ones.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(result.exit_code)
     click.get_current_context().exit(result.exit_code)

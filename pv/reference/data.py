@@ -28,8 +28,8 @@ from pv.reference.status import StreamExhausted
 log = logging.getLogger("pv.reference.data")
 
 EXHAUSTION_POLICIES = ("cycle", "halt")
-_VAL_EVERY = 10  # every 10th 4 KiB block of the corpus is held out for validation
-_BLOCK = 4096
+_VAL_EVERY = 10  # every 10th 1 KiB block of the corpus is held out for validation
+_BLOCK = 1024
 
 
 def stdlib_root() -> Path:
@@ -64,10 +64,12 @@ def read_stdlib_corpus(max_bytes: int, root: Path | None = None) -> bytes:
 
 
 def split_corpus(corpus: bytes) -> tuple[torch.Tensor, torch.Tensor]:
-    """(train, validation) token tensors: every tenth 4 KiB block is validation."""
+    """(train, validation) token tensors: every tenth 1 KiB block is validation."""
     train, val = bytearray(), bytearray()
     for i in range(0, len(corpus), _BLOCK):
         (val if (i // _BLOCK) % _VAL_EVERY == _VAL_EVERY - 1 else train).extend(corpus[i:i + _BLOCK])
+    if not val:
+        raise ValueError(f"a corpus of {len(corpus)} bytes is too small to hold out validation data")
     as_tensor = lambda b: torch.frombuffer(bytearray(b), dtype=torch.uint8).long()  # noqa: E731
     return as_tensor(train), as_tensor(val)
 

@@ -182,6 +182,7 @@ class Trainer:
 
         self.step = 0
         self.start_epoch = 0
+        self.epochs_saved = 0  # epochs whose checkpoint and metadata exist
         self.history: list[float] = []
         self.tokens_seen = 0
         self.tokens_per_step = cfg.batch_size * ctx.world_size * cfg.context
@@ -216,6 +217,7 @@ class Trainer:
         state = json.loads(members["trainer.json"])
         self.step = state["next_step"]
         self.start_epoch = epoch + 1
+        self.epochs_saved = epoch + 1
         self.history = [float(v) for v in state["history"]]
         self.tokens_seen = state["tokens_seen"]
         self.stream.wrap_logged = self.step > self.stream.steps_per_pass  # the wrap was logged before
@@ -307,6 +309,7 @@ class Trainer:
                 "world_size": self.ctx.world_size,
             }
             artifacts.write_epoch(self.run_dir, epoch, members, metadata)
+        self.epochs_saved = epoch + 1
         distributed.barrier(self.ctx)
 
     def fit(self, resume: bool = False) -> RunResult:
@@ -319,7 +322,7 @@ class Trainer:
             result = self._epochs(writer)
         except TrainingAbort as abort:
             epoch = abort.epoch if abort.epoch is not None else len(self.history)
-            result = RunResult(abort.status, abort.message, len(self.history), self.step, list(self.history))
+            result = RunResult(abort.status, abort.message, self.epochs_saved, self.step, list(self.history))
             log.error("rank %d: abort %s: %s", self.ctx.rank, abort.status.value, abort.message)
         finally:
             self.status_line.clear()
@@ -363,8 +366,8 @@ class Trainer:
                      train_loss, val_loss, perplexity(val_loss), time.perf_counter() - started)
             reason = early_stop_reason(self.history, self.policy)
             if reason is not None:
-                return RunResult(RunStatus.EARLY_STOP, reason, len(self.history), self.step, list(self.history))
-        return RunResult(RunStatus.COMPLETED, f"trained {cfg.epochs} epochs", len(self.history), self.step,
+                return RunResult(RunStatus.EARLY_STOP, reason, self.epochs_saved, self.step, list(self.history))
+        return RunResult(RunStatus.COMPLETED, f"trained {cfg.epochs} epochs", self.epochs_saved, self.step,
                          list(self.history))
 
 

@@ -1,0 +1,139 @@
+"""GATE-TRAIN-002: per-epoch checkpoint + metadata, atomic writes, optimizer sha."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import os
+from pathlib import Path
+
+import pytest
+from refhelpers import CONTRACT, read_json
+
+from pv.reference import artifacts
+
+
+def _required_metadata_fields() -> list[str]:
+    from pv.loader import load
+
+    doc, findings = load(CONTRACT, CONTRACT.parents[1])
+    assert doc is not None, findings
+    return doc.data["per_epoch_artifacts"]["metadata_json"]["required_fields"]
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    from refhelpers import TINY
+
+    from pv.reference.regime import TrainingRegime
+    from pv.reference.train import TrainConfig, run
+
+    directory = tmp_path_factory.mktemp("ckpt") / "run"
+    result = run(TrainConfig(run_dir=str(directory), regime=TrainingRegime.from_scratch(256), **TINY))
+    assert result.status.value == "COMPLETED" and result.epochs_completed == 2
+    return directory
+
+
+@pytest.mark.contract("GATE-TRAIN-002")
+def test_every_epoch_has_checkpoint_and_metadata(finished_run):
+    fields = _required_metadata_fields()
+    assert len(fields) == 9
+    assert artifacts.checkpoint_epochs(finished_run) == [0, 1]
+    for epoch in (0, 1):
+        assert artifacts.checkpoint_path(finished_run, epoch).is_file()
+        metadata = read_json(artifacts.metadata_path(finished_run, epoch))
+        for name in fields:
+            assert name in metadata, f"epoch {epoch} metadata lacks {name}"
+        assert metadata["epoch"] == epoch
+        for name in fields:
+            if name != "optimizer_state_sha":
+                assert math.isfinite(metadata[name]) and metadata[name] >= 0, name
+        assert metadata["train_ppl"] == pytest.approx(math.exp(metadata["train_loss"]))
+        assert metadata["val_ppl"] == pytest.approx(math.exp(metadata["val_loss"]))
+        assert metadata["tokens_seen"] == (epoch + 1) * 10 * 8 * 32
+        assert metadata["wall_seconds"] > 0 and metadata["grad_norm_max"] > 0
+    leftovers = [p.name for p in (finished_run / "ckpt").iterdir() if p.name.startswith(".")]
+    assert leftovers == [], "no temp files remain after a clean run"
+
+
+@pytest.mark.contract("GATE-TRAIN-002")
+def test_optimizer_sha_matches_saved_state(finished_run):
+    import torch
+
+    for epoch in (0, 1):
+        metadata = read_json(artifacts.metadata_path(finished_run, epoch))
+        members = artifacts.read_checkpoint(artifacts.checkpoint_path(finished_run, epoch))
+        saved = members[artifacts.OPTIMIZER_MEMBER]
+        assert metadata["optimizer_state_sha"] == hashlib.sha256(saved).hexdigest()
+        state = torch.load(io.BytesIO(saved), weights_only=True)
+        assert state["state"], "the saved optimizer state holds AdamW moments"
+    first = read_json(artifacts.metadata_path(finished_run, 0))["optimizer_state_sha"]
+    second = read_json(artifacts.metadata_path(finished_run, 1))["optimizer_state_sha"]
+    assert first != second, "the optimizer state changes between epochs"
+
+
+@pytest.mark.contract("GATE-TRAIN-002")
+def test_crash_during_write_leaves_last_good_pair(tiny_config, monkeypatch):
+    """Power cut while epoch 1's checkpoint is renamed into place: epoch 0's pair survives intact."""
+    from pv.reference import atomic
+    from pv.reference.train import run
+
+    cfg = tiny_config(epochs=3)
+    real_replace = os.replace
+
+    def failing_replace(src, dst):
+        if str(dst).endswith("epoch-001.pt"):
+            raise KeyboardInterrupt("simulated crash inside os.replace")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", failing_replace)
+    with pytest.raises(KeyboardInterrupt):
+        run(cfg)
+    monkeypatch.setattr(atomic.os, "replace", real_replace)
+
+    run_dir = Path(cfg.run_dir)
+    assert artifacts.checkpoint_epochs(run_dir) == [0]
+    assert [p.name for p in (run_dir / "ckpt").iterdir() if p.name.startswith(".")] == [], "temp file removed"
+    found = artifacts.latest_good_epoch(run_dir)
+    assert found is not None and found[0] == 0
+    assert found[2]["optimizer_state_sha"] == artifacts.sha256(found[1][artifacts.OPTIMIZER_MEMBER])
+
+
+@pytest.mark.contract("GATE-TRAIN-002")
+def test_torn_pair_is_skipped_on_resume(tiny_config):
+    """A checkpoint whose metadata never arrived (crash between the two writes) is not used."""
+    from pv.reference.train import run
+
+    cfg = tiny_config(epochs=2)
+    assert run(cfg).status.value == "COMPLETED"
+    run_dir = Path(cfg.run_dir)
+    artifacts.metadata_path(run_dir, 1).unlink()
+    found = artifacts.latest_good_epoch(run_dir)
+    assert found is not None and found[0] == 0
+    # A truncated checkpoint (torn copy) is skipped the same way.
+    ckpt = artifacts.checkpoint_path(run_dir, 0)
+    ckpt.write_bytes(ckpt.read_bytes()[:1000])
+    assert artifacts.latest_good_epoch(run_dir) is None
+
+
+@pytest.mark.slow
+@pytest.mark.contract("GATE-TRAIN-002")
+def test_killed_process_leaves_last_good_pair(tmp_path):
+    """SIGKILL in the middle of epoch 2: epoch 0 and 1 pairs are intact and the run resumes."""
+    import subprocess
+    import sys
+
+    from refhelpers import tiny_cli_args
+
+    run_dir = tmp_path / "killed"
+    args = tiny_cli_args(run_dir, epochs=3) + ["--inject-fault", "kill:step=25"]
+    proc = subprocess.run([sys.executable, "-m", "pv", *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -9, proc.stderr
+    assert not (run_dir / "status.json").exists()
+    found = artifacts.latest_good_epoch(run_dir)
+    assert found is not None and found[0] == 1
+    resumed = subprocess.run([sys.executable, "-m", "pv", "pretrain", "--run-dir", str(run_dir), "--resume",
+                              "--quiet"], capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert read_json(run_dir / "status.json")["epochs_completed"] == 3

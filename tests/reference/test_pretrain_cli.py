@@ -1,0 +1,113 @@
+"""GATE-TRAIN-009 (--mode table, overrides win) and GATE-TRAIN-010 (absent --synthetic = real compute)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from click.testing import CliRunner
+from refhelpers import CONTRACT, read_json, read_metrics, tiny_cli_args
+
+from pv.cli import cli
+from pv.reference.hparams import MODE_DEFAULTS
+
+
+def _invoke(args: list[str]):
+    return CliRunner().invoke(cli, args)
+
+
+def _contract_table() -> dict[str, dict]:
+    from pv.loader import load
+
+    doc, findings = load(CONTRACT, CONTRACT.parents[1])
+    assert doc is not None, findings
+    block = doc.data["hyperparameter_defaults"]
+    return {row["mode"]: {k: v for k, v in row.items() if k != "mode"} for row in block["modes"]}, block
+
+
+@pytest.mark.contract("GATE-TRAIN-009")
+def test_mode_defaults_match_contract_table():
+    table, block = _contract_table()
+    assert table == MODE_DEFAULTS
+    assert block["cli_default_mode"] == "from-scratch"
+
+
+@pytest.mark.contract("GATE-TRAIN-009")
+@pytest.mark.parametrize("mode", ["finetune", "from-scratch"])
+def test_mode_sets_all_four_together(tmp_path, mode):
+    run_dir = tmp_path / mode
+    result = _invoke(tiny_cli_args(run_dir, epochs=1, steps_per_epoch=2) + ["--mode", mode])
+    assert result.exit_code == 0, result.output
+    config = read_json(run_dir / "config.json")
+    row = MODE_DEFAULTS[mode]
+    expected_regime = {"kind": "finetune"} if mode == "finetune" else {"kind": "from_scratch", "vocab_size": 256}
+    assert config["regime"] == expected_regime
+    assert (config["lr_max"], config["warmup_steps"], config["target_val_loss"]) == (
+        row["lr_max"], row["warmup_steps"], row["target_val_loss"])
+    assert read_metrics(run_dir)[0]["lr"] == pytest.approx(row["lr_max"] / row["warmup_steps"])
+
+
+@pytest.mark.contract("GATE-TRAIN-009")
+def test_explicit_overrides_win(tmp_path):
+    run_dir = tmp_path / "override"
+    result = _invoke(tiny_cli_args(run_dir, epochs=1, steps_per_epoch=2)
+                     + ["--mode", "finetune", "--lr", "0.01", "--warmup-steps", "4", "--target-val-loss", "1.25"])
+    assert result.exit_code == 0, result.output
+    config = read_json(run_dir / "config.json")
+    assert config["regime"] == {"kind": "finetune"}  # the mode still picks the regime
+    assert (config["lr_max"], config["warmup_steps"], config["target_val_loss"]) == (0.01, 4, 1.25)
+    # One override leaves the other defaults of the mode alone.
+    run_dir = tmp_path / "one"
+    assert _invoke(tiny_cli_args(run_dir, epochs=1, steps_per_epoch=2) + ["--lr", "0.002"]).exit_code == 0
+    config = read_json(run_dir / "config.json")
+    assert config["lr_max"] == 0.002
+    assert config["warmup_steps"] == MODE_DEFAULTS["from-scratch"]["warmup_steps"]
+    assert config["regime"]["kind"] == "from_scratch"
+
+
+@pytest.mark.contract("GATE-TRAIN-010")
+def test_absent_synthetic_flag_means_real_compute(tmp_path, monkeypatch):
+    from pv.reference import train
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the scripted path ran without --synthetic")
+
+    monkeypatch.setattr(train, "_scripted", must_not_run)
+    run_dir = tmp_path / "real"
+    result = _invoke(tiny_cli_args(run_dir, epochs=1, steps_per_epoch=20, warmup_steps=5))
+    assert result.exit_code == 0, result.output
+    assert read_json(run_dir / "config.json")["synthetic"] is False
+    assert read_json(run_dir / "status.json")["compute"] == "real"
+    assert read_json(run_dir / "ckpt" / "epoch-000.metadata.json")["compute"] == "real"
+    losses = [r["train_loss"] for r in read_metrics(run_dir)]
+    assert abs(losses[0] - math.log(256)) < 0.3, "an untrained byte model starts near ln(256)"
+    assert losses[-1] < losses[0] - 0.3, "and learns"
+
+
+@pytest.mark.contract("GATE-TRAIN-010")
+def test_synthetic_flag_selects_scripted_path(tmp_path):
+    from pv.reference.train import _scripted
+
+    run_dir = tmp_path / "synthetic"
+    result = _invoke(tiny_cli_args(run_dir, epochs=1, steps_per_epoch=10) + ["--synthetic"])
+    assert result.exit_code == 0, result.output
+    assert read_json(run_dir / "config.json")["synthetic"] is True
+    assert read_json(run_dir / "status.json")["compute"] == "synthetic"
+    assert [r["train_loss"] for r in read_metrics(run_dir)] == [_scripted(s, 256)[0] for s in range(10)]
+
+
+def test_usage_errors_exit_2(tmp_path):
+    run_dir = tmp_path / "u"
+    assert _invoke(tiny_cli_args(run_dir, epochs=1, steps_per_epoch=1)).exit_code == 0
+    again = _invoke(tiny_cli_args(run_dir, epochs=1, steps_per_epoch=1))
+    assert again.exit_code == 2 and "already holds a run" in again.output
+    changed = _invoke(["pretrain", "--run-dir", str(run_dir), "--resume", "--epochs", "9"])
+    assert changed.exit_code == 2 and "--epochs" in changed.output
+    missing = _invoke(["pretrain", "--run-dir", str(tmp_path / "none"), "--resume"])
+    assert missing.exit_code == 2 and "nothing to resume" in missing.output
+    fault = _invoke(tiny_cli_args(tmp_path / "f") + ["--inject-fault", "boom:step=1"])
+    assert fault.exit_code == 2 and "unknown fault kind" in fault.output
+    heads = _invoke(tiny_cli_args(tmp_path / "h", n_heads=3))
+    assert heads.exit_code == 2 and "divisible" in heads.output
+    for result in (again, changed, missing, fault, heads):
+        assert "Traceback" not in result.output
