@@ -154,3 +154,8 @@ def _run(cfg, resume: bool, fault, plot: bool, quiet: bool) -> None:  # noqa: AN
         sys.stderr.flush()
         os._exit(result.exit_code)
     click.get_current_context().exit(result.exit_code)
+
+
+def main() -> None:
+    """The `pv-pretrain` console script: the same command as `pv pretrain`."""
+    pretrain(prog_name="pv-pretrain")
