@@ -9,14 +9,12 @@ outcomes from a JUnit report instead.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pv.document import Document
-from pv.evidence import policy
-from pv.evidence.policy import OwnerResult
-from pv.evidence.resolve import hint_bare_names, resolve
-from pv.evidence.sites import collect
-from pv.findings import Finding
+if TYPE_CHECKING:  # imported lazily: `applies` must stay cheap for the engine's cache path
+    from pv.document import Document
+    from pv.evidence.policy import OwnerResult
+    from pv.findings import Finding
 
 _KEYS = frozenset({"evidence_discharged_by", "harness_discharged_by", "evidence_discharged_by_live",
                    "evidence_file", "harness", "discharge_status", "ship_blocking"})
@@ -41,6 +39,10 @@ def applies(data: Any) -> bool:
 
 def analyze(doc: Document, root: Path) -> list[OwnerResult]:
     """Every owner (gate, falsification test, invariant…) with the resolution of each entry."""
+    from pv.evidence.policy import OwnerResult
+    from pv.evidence.resolve import hint_bare_names, resolve
+    from pv.evidence.sites import collect
+
     results = []
     for owner in collect(doc):
         resolutions = [resolve(entry.ref, root) for entry in owner.entries]
@@ -55,6 +57,8 @@ def _root(doc: Document, ctx: Any) -> Path:
 
 
 def check(doc: Document, ctx: Any) -> list[Finding]:
+    from pv.evidence import policy
+
     root = _root(doc, ctx)
     results = analyze(doc, root)
     findings = policy.static_findings(doc, results, root, policy.contract_status(doc))
@@ -66,7 +70,7 @@ def check(doc: Document, ctx: Any) -> list[Finding]:
 
 
 def _run(doc: Document, results: list[OwnerResult], root: Path, options: dict) -> list[Finding]:
-    from pv.evidence import runner
+    from pv.evidence import policy, runner
 
     junit = options.get("junit")
     report = None

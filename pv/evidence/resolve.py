@@ -8,16 +8,18 @@ one file.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pv.evidence import pyindex, rustindex
 from pv.evidence.paths import locate
 from pv.evidence.refs import FILE, PYTHON, RUST, UNRESOLVABLE, UNSAFE, Reference
+
+if TYPE_CHECKING:  # the indexers load only when a cited .py/.rs file is read
+    from pv.evidence import pyindex, rustindex
 
 RESOLVED, MISSING_FILE, MISSING_SYMBOL = "resolved", "missing-file", "missing-symbol"
 # Classification of every entry: resolved, missing-file, missing-symbol, unresolvable, unsafe.
@@ -74,6 +76,8 @@ def _read(path: Path) -> tuple[str | None, str | None]:
 
 def parsed(path: Path, language: str):
     """The cached index of a file (`pyindex.PyModule` or `rustindex.RustFile`)."""
+    from pv.evidence import pyindex, rustindex
+
     key = (language, str(path))
     try:
         st = os.stat(path)
@@ -105,6 +109,8 @@ def _suggest(name: str, candidates: list[str]) -> str | None:
 
 @lru_cache(maxsize=1024)
 def _suggest_cached(name: str, candidates: tuple[str, ...]) -> str | None:
+    import difflib
+
     close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
     if not close:
         return None
@@ -175,6 +181,8 @@ def _compute_missing_file_hint(root: Path, relative: str) -> str | None:
             names = os.listdir(located.path)
         except OSError:
             continue
+        import difflib
+
         close = difflib.get_close_matches(name, names, n=2, cutoff=0.75)
         if close:
             base = f"{directory}/" if directory else ""
@@ -228,7 +236,9 @@ def _python_target(res: Resolution, module: pyindex.PyModule, item, ref: Referen
     res.line = item.line
     shown = "::".join(item.qualname)
     in_test_file = _is_test_file(ref.file or "")
-    if isinstance(item, pyindex.PyClass):
+    from pv.evidence.pyindex import PyClass
+
+    if isinstance(item, PyClass):
         res.target = "class"
         res.runnable = "pytest" if item.collected else None
         skip = module.skip or item.skip
