@@ -20,10 +20,10 @@ from pv.formulas.symbolic import Builder, number, truth
 
 
 def default_tolerance(value: Any) -> Fraction:
-    """One unit in the last decimal place written: 21.64 -> 0.01; integers must match exactly."""
-    if isinstance(value, float):
+    """One unit in the last decimal place written: 21.64 -> 0.01, "21.640" -> 0.001; integers exactly."""
+    if isinstance(value, float | str):
         try:
-            exponent = Decimal(repr(value)).as_tuple().exponent
+            exponent = Decimal(value if isinstance(value, str) else repr(value)).as_tuple().exponent
         except InvalidOperation:
             return Fraction(0)
         if isinstance(exponent, int) and exponent < 0:

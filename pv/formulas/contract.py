@@ -61,7 +61,7 @@ def symbolic_findings(section: Section) -> list[Finding]:
             continue
         if formula.section == "definitions":
             for index, (path, claim) in enumerate(formula.claims):
-                prepared = _prepare_claim(section, formula, claim)
+                prepared = _prepare_claim(section, formula, claim, path)
                 if prepared is not None:
                     step, report = _claim_step(section, formula, path, index, *prepared)
                     steps.append(step)
@@ -81,7 +81,18 @@ def symbolic_findings(section: Section) -> list[Finding]:
     return findings
 
 
-def _prepare_claim(section: Section, formula: Formula, claim: dict) -> tuple | None:
+def _written(section: Section, path: tuple, value: Any) -> Any:
+    """The claim's value as written in the file (`21.640` keeps its three decimals), else `value`."""
+    line, col, end_line, end_col = section.doc.span(path)
+    lines = section.doc.text.splitlines()
+    if isinstance(value, float) and line == end_line and 0 < line <= len(lines):
+        text = lines[line - 1][col - 1:end_col - 1].strip()
+        if parse_claim_value(text) is not None or text.replace(".", "", 1).lstrip("+-").isdigit():
+            return text
+    return value
+
+
+def _prepare_claim(section: Section, formula: Formula, claim: dict, path: tuple) -> tuple | None:
     """(point, expected, tolerance) when the claim is well formed (shape findings are elsewhere)."""
     at = claim.get("at") or {}
     if not isinstance(at, dict):
@@ -118,7 +129,7 @@ def _prepare_claim(section: Section, formula: Formula, claim: dict) -> tuple | N
     if tolerance is None:
         from pv.formulas.claims import default_tolerance
 
-        tolerance = default_tolerance(value)
+        tolerance = default_tolerance(_written(section, path + ("value",), value))
     return point, expected, tolerance
 
 
@@ -193,12 +204,13 @@ def _obligation_step(section: Section, formula: Formula):
             return [doc.finding(formula.path, "PV322", f"obligation `{formula.name}` is proved "
                                 f"({outcome.method})", at=at)]
         if outcome.status == "refuted":
-            point = ", ".join(f"{k} = {v}" for k, v in outcome.counterexample.items()) or "every point"
+            point = ", ".join(f"{k} = {v}" for k, v in outcome.counterexample.items())
             how = f"found by search after {outcome.points} point(s)" if outcome.method == "search" \
                 else outcome.method
             detail = f": {outcome.detail}" if outcome.detail else ""
-            return [doc.finding(formula.path, "PV320", f"obligation `{formula.name}` is refuted: "
-                                f"counterexample {point}{detail} ({how}, checked exactly)", at=at,
+            what = f"counterexample {point}{detail} ({how}, checked exactly)" if point else \
+                f"it is false (it has no free symbols){detail}"
+            return [doc.finding(formula.path, "PV320", f"obligation `{formula.name}` is refuted: {what}", at=at,
                                 hint="fix the formula, the obligation's direction, or the symbols' domains")]
         note = f"; {outcome.note}" if outcome.note else ""
         skipped = f" ({outcome.skipped} not evaluable)" if outcome.skipped else ""

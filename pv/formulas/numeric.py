@@ -185,4 +185,7 @@ def fmt(value: Any, digits: int = 6) -> str:
         value = to_mpf(value)
     if isinstance(value, int):
         return str(value)
-    return mpmath.nstr(mpmath.mpf(value), digits)
+    value = mpmath.mpf(value)
+    if value == mpmath.floor(value) and abs(value) < 10**15:
+        return str(int(value))
+    return mpmath.nstr(value, digits)

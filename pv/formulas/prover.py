@@ -29,7 +29,7 @@ import sympy as sp
 from pv.formulas import numeric
 from pv.formulas.domains import Domain
 from pv.formulas.limits import StepTimeout, soft_deadline
-from pv.formulas.nodes import Compare, Index, Logic, Name, Node, Not, show, walk
+from pv.formulas.nodes import Compare, Index, Logic, Name, Node, Not, Num, show, walk
 from pv.formulas.symbolic import Builder, NoValue, TooLarge, truth
 
 PROVE_SECONDS = 2.5
@@ -448,13 +448,23 @@ def explain_failure(node: Node, defs: Mapping[str, Node], point: Mapping[str, An
                                              itertools.pairwise(values), strict=False):
                 if not ev._compare(op, va, vb):
                     symbol = {"<=": "≤", ">=": "≥", "!=": "≠"}.get(op, op)
-                    return f"{show(a)} = {numeric.fmt(va)} is not {symbol} {show(b)} = {numeric.fmt(vb)}"
+                    return f"{_side(a, va)} is not {symbol} {_side(b, vb)}"
         if isinstance(node, Logic) and node.op in ("implies", "iff"):
             left, right = (ev.value(o) for o in node.operands)
             return (f"`{show(node.operands[0])}` is {numeric.fmt(bool(left))} but "
                     f"`{show(node.operands[1])}` is {numeric.fmt(bool(right))}")
         if isinstance(node, Not):
             return f"`{show(node.operand)}` is true"
+        if isinstance(node, Logic) and node.op == "and":
+            for operand in node.operands:
+                if not ev.value(operand):
+                    return explain_failure(operand, defs, point) or f"`{show(operand)}` is false"
+        if isinstance(node, Logic) and node.op == "or":
+            return "every alternative is false"
     except (numeric.EvalError, numeric.Close):
         pass
     return ""
+
+
+def _side(node: Node, value: Any) -> str:
+    return show(node) if isinstance(node, Num) else f"{show(node)} = {numeric.fmt(value)}"

@@ -337,3 +337,24 @@ def test_no_formulas_means_no_sympy_and_no_findings(tmp_path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_default_tolerance_follows_the_written_decimals(run_formulas) -> None:
+    text = GOOD.replace("              value: 21.64\n              tolerance: 0.01\n",
+                        "              value: 21.640\n")
+    wrong = only(run_formulas(text), "PV310")
+    assert "21.64 ± 0.001" in wrong.message and "21.650" in wrong.message
+
+
+def test_closed_statement_and_conjunction_explanations(run_formulas) -> None:
+    findings = run_formulas("""
+        formulas:
+          symbols:
+            n: integer ≥ 0
+          obligations:
+            closed: "1 > 2"
+            both: "n ≥ 0 ∧ n ≠ 7"
+    """)
+    messages = sorted(f.message for f in findings if f.code == "PV320")
+    assert "counterexample n = 7: n = 7 is not ≠ 7" in messages[0]
+    assert "it is false (it has no free symbols): 1 is not > 2" in messages[1]
