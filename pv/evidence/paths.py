@@ -39,9 +39,3 @@ def locate(root: Path, relative: str) -> Located:
         return Located(None, False, "a symbolic link leads outside the repository root")
     return Located(Path(real), os.path.exists(real))
 
-
-def relative_display(root: Path, path: Path) -> str:
-    try:
-        return path.relative_to(_real_root(str(root))).as_posix()
-    except ValueError:
-        return path.as_posix()

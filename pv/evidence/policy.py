@@ -79,7 +79,7 @@ def _context(owner: Owner) -> str:
         return f" ({owner.id} claims {_claim(owner)})"
     if stance(owner) == PENDING:
         return f" ({owner.id} is PENDING)"
-    return ""
+    return f" (cited by {owner.id})"
 
 
 def _where(entry: Entry, res: Resolution) -> tuple:
@@ -105,7 +105,7 @@ def static_findings(doc: Document, results: list[OwnerResult], root: Path,
 def _entry_findings(doc: Document, result: OwnerResult, root: Path) -> list[Finding]:
     owner = result.owner
     out: list[Finding] = []
-    seen: dict[tuple[str, str], Entry] = {}
+    seen: dict[tuple[tuple, str], Entry] = {}
     for entry, res in zip(owner.entries, result.resolutions):
         if entry.role == LIVE:
             out.append(doc.finding(entry.path, "PV403", f"{owner.id}: live-run record (prose), not a "
@@ -113,7 +113,7 @@ def _entry_findings(doc: Document, result: OwnerResult, root: Path) -> list[Find
                                    hint="keep the machine-checkable evidence in `evidence_discharged_by`",
                                    severity=I))
             continue
-        key = (entry.path[:-1].__repr__(), entry.ref.display)
+        key = (entry.path[:-1], entry.ref.display)
         if entry.ref.checkable and key in seen:
             first_line = doc.span(seen[key].path)[0]
             out.append(doc.finding(entry.path, "PV418",

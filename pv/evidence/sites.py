@@ -70,10 +70,6 @@ class Owner:
         value = self.data.get("ship_blocking")
         return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
-    @property
-    def checkable(self) -> list[Entry]:
-        return [e for e in self.entries if e.role != LIVE]
-
 
 def _format(path: YamlPath) -> str:
     from pv.document import format_path
