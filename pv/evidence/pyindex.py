@@ -366,6 +366,21 @@ class _Indexer:
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._function(stmt, prefix, collected=collected, class_gates=class_gates,
                                class_skip=class_skip)
+            elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
+                # Definitions under `if sys.version_info …:` / `try:` exist at run time too.
+                for block in (stmt.body, getattr(stmt, "orelse", []), getattr(stmt, "finalbody", []),
+                              *(h.body for h in getattr(stmt, "handlers", []))):
+                    self._scope(block, prefix, collected=collected, class_gates=class_gates,
+                                class_skip=class_skip)
+            elif isinstance(stmt, ast.Assign) and collected:
+                # `test_x = make_test(...)`: pytest collects it; its body is not visible here.
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name) and target.id.startswith("test"):
+                        qualname = prefix + (target.id,)
+                        self.module.functions[qualname] = PyFunction(
+                            qualname, stmt.lineno, is_test=True, skip=class_skip, has_args=True,
+                            gates=self.module.gates + class_gates)
+                        self.direct[qualname] = (True, set())
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: tuple[str, ...], *,
                   collected: bool, class_gates: tuple[str, ...], class_skip: str | None) -> None:

@@ -209,3 +209,24 @@ def test_contract_markers():
 def test_unparsable_sources_report_an_error(source):
     module = index_source(source)
     assert module.error and "does not parse" in module.error
+
+
+def test_definitions_under_if_and_try_and_assigned_tests():
+    module = index_source(textwrap.dedent('''
+        import sys
+        if sys.version_info >= (3, 8):
+            def test_new():
+                assert 1
+        else:
+            def test_old():
+                assert 1
+        try:
+            import numpy
+        except ImportError:
+            def test_fallback():
+                assert 1
+        test_generated = make_test("x")
+    '''))
+    for name in ("test_new", "test_old", "test_fallback", "test_generated"):
+        assert module.functions[(name,)].is_test, name
+    assert module.functions[("test_generated",)].asserts  # unknown body: not reported as empty
