@@ -79,7 +79,7 @@ def _prove(node: Node, defs: Mapping[str, Node], domains: Mapping[str, Domain | 
     builder = Builder(defs, domains)
     expr = builder.build(node)
     if expr is sp.true:
-        return Outcome("proved", method="holds identically")
+        return Outcome("proved", method="sympy settles it from the symbols' domains")
     variables = sorted(expr.free_symbols, key=lambda s: s.name)
     if len(variables) == 1:
         result = _univariate(expr, variables[0], builder.domain_of(variables[0]), builder)
@@ -225,7 +225,8 @@ def _holds(expr: Any) -> bool:
     if isinstance(expr, sp.Or):
         return any(_holds(a) for a in expr.args)
     if isinstance(expr, sp.Implies):
-        return _holds(expr.args[1]) or _holds(sp.Not(expr.args[0]))
+        return (_holds(expr.args[1]) or _holds(sp.Not(expr.args[0]))
+                or _follows(expr.args[0], expr.args[1]))
     if isinstance(expr, sp.Not) and isinstance(expr.args[0], sp.core.relational.Relational):
         return _holds(expr.args[0].negated)
     if isinstance(expr, sp.core.relational.Relational):
@@ -241,6 +242,40 @@ def _holds(expr: Any) -> bool:
             if op == "!=" and form.is_nonzero:
                 return True
     return False
+
+
+def _normal(rel: Any) -> tuple[Any, bool] | None:
+    """`a ≤ b` -> (b - a, False) meaning b - a ≥ 0; strict comparisons give True."""
+    if not isinstance(rel, sp.core.relational.Relational) or rel.rel_op not in ("<", "<=", ">", ">="):
+        return None
+    if rel.rel_op in ("<", "<="):
+        return rel.rhs - rel.lhs, rel.rel_op == "<"
+    return rel.lhs - rel.rhs, rel.rel_op == ">"
+
+
+def _follows(hypothesis: Any, conclusion: Any) -> bool:
+    """The conclusion q ≥ 0 follows from a hypothesis p ≥ 0 when q - p ≥ 0 is provable."""
+    hypotheses = hypothesis.args if isinstance(hypothesis, sp.And) else (hypothesis,)
+    conclusions = conclusion.args if isinstance(conclusion, sp.And) else (conclusion,)
+    for goal in conclusions:
+        q = _normal(goal)
+        if q is None:
+            return False
+        proved = False
+        for premise in hypotheses:
+            p = _normal(premise)
+            if p is None:
+                continue
+            gap = sp.simplify(q[0] - p[0])
+            if q[1] and not p[1]:
+                proved = bool(gap.is_positive)
+            else:
+                proved = bool(gap.is_nonnegative)
+            if proved:
+                break
+        if not proved:
+            return False
+    return True
 
 
 # --- search -----------------------------------------------------------------------------------------

@@ -90,6 +90,18 @@ def test_relation_obligation_refuted_by_a_generated_trace(run_formulas) -> None:
     assert "val_loss = [" in refuted.message and "search" in refuted.message
 
 
+@pytest.mark.parametrize("obligation", ["log2(d_k) < d_k"])
+def test_true_but_unprovable_is_undecided_not_refuted(run_formulas, obligation: str) -> None:
+    findings = run_formulas(f"""
+        formulas:
+          symbols:
+            d_k: integer ≥ 1
+          obligations:
+            o: "{obligation}"
+    """)
+    assert codes(findings) == ["PV321"]
+
+
 def test_undecided_reports_points_tried(run_formulas) -> None:
     findings = run_formulas("""
         formulas:
@@ -358,3 +370,56 @@ def test_closed_statement_and_conjunction_explanations(run_formulas) -> None:
     messages = sorted(f.message for f in findings if f.code == "PV320")
     assert "counterexample n = 7: n = 7 is not ≠ 7" in messages[0]
     assert "it is false (it has no free symbols): 1 is not > 2" in messages[1]
+
+
+@pytest.mark.parametrize(("obligation", "method"), [
+    ("x^2 + y^2 ≥ 0", "from the symbols' domains"),
+    ("|x - y| ≥ 0", "from the symbols' domains"),
+    ("exp(x) > 0", "from the symbols' domains"),
+    ("d_k × m ≥ d_k", "sign analysis"),
+    ("nd ⟹ s[N] ≤ 3 × s[N-1]", "sign analysis"),
+    ("√(d_k) ≤ d_k", "solved for `d_k`"),
+    ("2·ln(d_k) ≤ 10 ⟺ d_k ≤ 148", "solved for `d_k`"),
+])
+def test_proofs(run_formulas, obligation: str, method: str) -> None:
+    findings = run_formulas(f"""
+        formulas:
+          symbols:
+            x: real
+            y: real
+            d_k: integer ≥ 1
+            m: integer ≥ 1
+            s: sequence of real ≥ 0
+            N: integer ≥ 1
+          definitions:
+            nd: "s[N] ≤ 2 × s[N-1]"
+          obligations:
+            o: "{obligation}"
+            uses_all: "x + y + d_k + m + s[N] = x + y + d_k + m + s[N]"
+    """)
+    proofs = [f.message for f in findings if f.code == "PV322" and "`o`" in f.message]
+    assert proofs and method in proofs[0], [f.message for f in findings]
+
+
+@pytest.mark.parametrize("obligation", [
+    "x^2 ≥ x",
+    "nd ⟹ s[N] ≤ 1.5 × s[N-1]",
+    "√(d_k) < d_k",
+    "exp(x) > 1",
+])
+def test_refutations_really_violate(run_formulas, obligation: str) -> None:
+    findings = run_formulas(f"""
+        formulas:
+          symbols:
+            x: real
+            d_k: integer ≥ 1
+            s: sequence of real ≥ 0
+            N: integer ≥ 1
+          definitions:
+            nd: "s[N] ≤ 2 × s[N-1]"
+          obligations:
+            o: "{obligation}"
+            uses_all: "x + d_k + s[N] = x + d_k + s[N]"
+    """)
+    refuted = only(findings, "PV320")
+    assert "counterexample" in refuted.message and "checked exactly" in refuted.message
