@@ -226,6 +226,7 @@ def parse_entry(value: Any, *, harness: bool = False) -> Reference:
         return parse(value)
     if isinstance(value, dict):
         return parse_mapping(value, harness=harness)
-    shown = "null" if value is None else type(value).__name__
-    return _unresolvable(str(value), f"the entry is a {shown}, not a reference",
+    shown = {type(None): "null", bool: "a boolean", int: "an integer", float: "a number", list: "a list"}.get(
+        type(value), f"a {type(value).__name__}")
+    return _unresolvable(str(value), f"the entry is {shown}, not a reference",
                          "write a string reference, or a mapping with a `path:`")

@@ -323,3 +323,44 @@ def test_fifo_is_never_opened(good):
     good.replace(CONTRACT, "tests/reference/test_metrics.py::test_every_step_recorded", "tests/test_fifo.py::test_a")
     (finding,) = only(good.check(), "PV401")
     assert "not a file" in finding.message
+
+
+ODD_SHAPES = """
+contract_id: C-ODD
+status: [not, a, string]
+gates:
+  - just a string
+  - id: 42
+    verdict: 7
+    discharge_status: {nested: map}
+    ship_blocking: "yes"
+    evidence_discharged_by: tests/single_string.py::test_a
+  - id: GATE-ODD-2
+    discharge_status: PARTIAL_ALGORITHM_LEVEL
+    full_discharge_blocks_on: ""
+    evidence_discharged_by:
+      - null
+      - 12
+      - [nested, list]
+      - {type: csv}
+      - {path: 5}
+      - {path: "../escape.csv"}
+    harness_discharged_by: {path: crates/x.rs, name: 3}
+    discharged_evidence:
+      evidence_discharged_by_live: "one prose line"
+      evidence_file: /abs/evidence.json
+invariants:
+  - id: INV-ODD
+    harness:
+      - {name: "not an ident!", kind: pytest, path: tests/t.py}
+      - {kind: pytest}
+falsification_tests: {not: a list}
+"""
+
+
+def test_odd_shapes_never_crash(repo):
+    repo.write(CONTRACT, ODD_SHAPES)
+    findings = repo.check()
+    assert findings and all(f.line >= 1 and f.col >= 1 for f in findings)
+    by_code = {f.code for f in findings}
+    assert {"PV401", "PV403", "PV404", "PV412"} <= by_code
