@@ -55,8 +55,11 @@ def soft_deadline(seconds: float) -> Iterator[None]:
         yield
         return
 
+    active = [True]
+
     def on_alarm(signum: int, frame: Any) -> None:
-        raise StepTimeout()
+        if active[0]:  # never raise once the block is being left
+            raise StepTimeout()
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     # Re-fire every 50 ms in case a handler somewhere swallows the first one.
@@ -64,6 +67,7 @@ def soft_deadline(seconds: float) -> Iterator[None]:
     try:
         yield
     finally:
+        active[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
 

@@ -101,3 +101,31 @@ def test_a_c_level_computation_is_killed() -> None:
     results = run_steps([lambda: 7 ** (7 ** 12) % 10], seconds=0.5)  # one long bignum op
     assert time.monotonic() - started < 5
     assert results[0].error == "timeout"
+
+
+def test_inline_fallback_without_fork(monkeypatch: pytest.MonkeyPatch, run_formulas) -> None:
+    """Where fork is unavailable steps run in-process under SIGALRM; results are the same."""
+    monkeypatch.setenv("PV_FORMULAS_INLINE", "1")
+    findings = run_formulas("""
+        formulas:
+          symbols:
+            v: integer ≥ 2
+          definitions:
+            cap:
+              formula: "3·ln(v)"
+              claims:
+                - {at: {v: 50257}, value: 21.64, tolerance: 0.01}
+          obligations:
+            flipped: "ln(v) ≥ cap"
+    """)
+    assert codes(findings) == ["PV310", "PV320"]
+
+
+def test_soft_deadline_interrupts_python_code() -> None:
+    from pv.formulas.limits import StepTimeout, soft_deadline
+
+    started = time.monotonic()
+    with pytest.raises(StepTimeout), soft_deadline(0.2):
+        while True:
+            pass
+    assert time.monotonic() - started < 2
