@@ -312,7 +312,6 @@ def _trace_text(traces, loose, load_findings: list[Finding], no_markers: bool) -
     if loose:
         click.echo("tests that declare a gate which does not list them:")
         for u in loose:
-            where = f" ({u.contract}:{u.gate_line})" if u.contract else ""
-            click.echo(f"  {u.marker.file}:{u.marker.line}: {u.marker.nodeid} -> {u.marker.gate}: {u.reason}{where}")
+            click.echo(_format_finding(u.finding()))
     else:
         click.echo("tests that declare a gate which does not list them: none")

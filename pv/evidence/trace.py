@@ -20,6 +20,7 @@ from pv.evidence.policy import OwnerResult
 from pv.evidence.refs import PYTHON
 from pv.evidence.resolve import parsed
 from pv.evidence.sites import LIVE
+from pv.findings import Finding
 
 _SKIP_DIRS = {"node_modules", "__pycache__", "build", "dist", "target", "site-packages", "venv"}
 MAX_SCAN_FILES = 20000
@@ -98,9 +99,19 @@ class UnlistedMarker:
     gate_line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"test": self.marker.nodeid, "file": self.marker.file, "line": self.marker.line,
+        return {"code": "PV417", "test": self.marker.nodeid, "file": self.marker.file, "line": self.marker.line,
                 "gate": self.marker.gate, "reason": self.reason, "contract": self.contract,
                 "gate_line": self.gate_line}
+
+    def finding(self) -> Finding:
+        from pv import rules
+
+        rule = rules.get("PV417")
+        where = f" ({self.contract}:{self.gate_line})" if self.contract else ""
+        return Finding(self.marker.file, self.marker.line, 1, rule.code, rule.severity,
+                       f"`{self.marker.nodeid}` declares {self.marker.gate}, but {self.reason}{where}",
+                       hint=f"add `{self.marker.nodeid}` to {self.marker.gate}'s evidence_discharged_by, "
+                            "or fix the marker")
 
 
 def _strings(node: Any, depth: int = 0) -> list[str]:

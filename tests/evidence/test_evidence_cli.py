@@ -166,9 +166,11 @@ def test_trace_text(cli_repo):
     assert "INV-CLI-001\n    -> GATE-CLI-001" in result.output
     assert "uncovered invariants: INV-CLI-002" in result.output
     assert "gates without evidence: GATE-CLI-002" in result.output
-    assert "test_declares_gate_002 -> GATE-CLI-002: GATE-CLI-002 does not list it" in result.output
-    assert "GATE-NOWHERE: no traced contract defines GATE-NOWHERE" in result.output
-    assert "test_listed_and_marked ->" not in result.output
+    line = cli_repo.line_of("tests/test_cli_fx.py", "def test_declares_gate_002")
+    assert (f"tests/test_cli_fx.py:{line}:1: warning PV417 `tests/test_cli_fx.py::test_declares_gate_002` "
+            "declares GATE-CLI-002, but GATE-CLI-002 does not list it") in result.output
+    assert "declares GATE-NOWHERE, but no traced contract defines GATE-NOWHERE" in result.output
+    assert "test_listed_and_marked` declares" not in result.output
 
 
 def test_trace_json_and_strict(cli_repo):
