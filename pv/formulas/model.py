@@ -8,6 +8,7 @@ model afterwards, in `pv.formulas.symbolic_checks`.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -110,9 +111,15 @@ class Section:
     def add(self, path: YamlPath, code: str, message: str, **kw: Any) -> None:
         self.findings.append(self.doc.finding(path, code, message, **kw))
 
-    def add_at(self, path: YamlPath, index: int, code: str, message: str, **kw: Any) -> None:
-        self.findings.append(self.doc.finding(path, code, message,
-                                              at=self.doc.position_in_scalar(path, index), **kw))
+    def add_at(self, path: YamlPath, index: int, code: str, message: str, *, length: int = 1,
+               **kw: Any) -> None:
+        """A finding at character `index` of the string at `path`, spanning `length` characters."""
+        line, col = self.doc.position_in_scalar(path, index)
+        finding = self.doc.finding(path, code, message, at=(line, col), **kw)
+        end_line, end_col = self.doc.position_in_scalar(path, index + max(1, length))
+        if end_line == line and end_col > col:
+            finding = dataclasses.replace(finding, end_line=end_line, end_col=end_col)
+        self.findings.append(finding)
 
 
 class _TypeProblem(Exception):
@@ -231,7 +238,7 @@ def _resolve(section: Section) -> None:
                 if target.section == "obligations":
                     section.add_at(formula.path, name.start, "PV303",
                                    f"`{name.raw}` is an obligation, not a value; formulas can use "
-                                   "definitions only")
+                                   "definitions only", length=name.end - name.start)
                     problems = True
                 else:
                     formula.refs.add(name.name)
@@ -242,7 +249,7 @@ def _resolve(section: Section) -> None:
                                f"formula `{formula.name}`: `{name.raw}` is neither a declared symbol nor "
                                f"a formula{_suggest(name.name, known)}",
                                hint=f"declare it under `{SECTION}.symbols` with its domain, "
-                                    "e.g. `vocab_size: integer ≥ 2`")
+                                    "e.g. `vocab_size: integer ≥ 2`", length=name.end - name.start)
                 problems = True
         formula.ok = not problems
 
@@ -290,7 +297,8 @@ def _typecheck(section: Section) -> None:
                                    formula.node)
         except _TypeProblem as problem:
             section.add_at(formula.path, problem.node.start, problem.code,
-                           f"formula `{name}`: {problem.message}")
+                           f"formula `{name}`: {problem.message}",
+                           length=problem.node.end - problem.node.start)
             formula.ok = False
             return None
         except _Unresolved:
