@@ -21,6 +21,9 @@ Grammar (loosest binding first):
     atom       := number | name | function '(' args ')' | '(' statement ')'
                 | '|' sum '|' | '√' postfix | '⌊' sum '⌋' | '⌈' sum '⌉'
 
+A statement may open with a quantifier `∀ x, y:` (obligations only) and a
+comparison may be an interval membership `x ∈ [a, b)` (a ≤ x < b).
+
 Implicit multiplication is allowed after a number or a closing bracket
 (`2x`, `0.5(x+1)`, `(a+b)c`), never between two names (`a b` is prose).
 """
@@ -87,11 +90,12 @@ _OPERATORS: tuple[tuple[str, str], ...] = (
     ("!=", "!="), ("≠", "!="), ("==", "="), ("=", "="), ("<", "<"), (">", ">"),
     ("**", "^"), ("^", "^"), ("*", "*"), ("×", "*"), ("·", "*"), ("⋅", "*"), ("∙", "*"),
     ("/", "/"), ("÷", "/"), ("∕", "/"), ("+", "+"), ("-", "-"), ("−", "-"), ("–", "-"),
-    ("&&", "and"), ("∧", "and"), ("∨", "or"), ("¬", "not"),
+    ("&&", "and"), ("∧", "and"), ("∨", "or"), ("¬", "not"), ("∈", "in"), ("∀", "forall"),
 )
-_WORD_OPERATORS = {"and": "and", "or": "or", "not": "not", "implies": "implies", "iff": "iff"}
+_WORD_OPERATORS = {"and": "and", "or": "or", "not": "not", "implies": "implies", "iff": "iff",
+                   "forall": "forall"}
 _PUNCT = {"(": "(", ")": ")", "[": "[", "]": "]", "{": "{", "}": "}", ",": ",", "|": "|",
-          "√": "sqrt", "⌊": "floor(", "⌋": "floor)", "⌈": "ceil(", "⌉": "ceil)"}
+          "√": "sqrt", "⌊": "floor(", "⌋": "floor)", "⌈": "ceil(", "⌉": "ceil)", ":": ":"}
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+", strict=True))
 _SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼ", "0123456789aeoxhklmnpstij", strict=True))
 _GREEK_VARIANTS = {"ϵ": "epsilon", "ϑ": "theta", "ϕ": "phi", "ϖ": "pi", "ς": "sigma"}
@@ -216,6 +220,7 @@ class _Parser:
         self.depth = 0
         self.strict = strict
         self.limits = limits
+        self.quantifier_allowed = True
 
     # --- helpers -------------------------------------------------------------
     @property
@@ -287,8 +292,23 @@ class _Parser:
             return Not(start, operand.end, operand)
         return self.comparison()
 
+    def quantifier(self) -> None:
+        """`∀ x, y:` / `forall x:` before a statement: its free symbols range over their domains anyway."""
+        token = self.advance()
+        if not self.quantifier_allowed:
+            raise FormulaError("a quantifier (`∀`) may only open an obligation; free symbols of an "
+                               "obligation already range over their whole domains", token.start,
+                               reason="quantifier")
+        self.expect("name", "a variable after `∀`")
+        while self.tok.kind == ",":
+            self.advance()
+            self.expect("name", "a variable after `,`")
+        self.expect(":", "`:` after the quantified variables")
+
     def comparison(self) -> Node:
         operands = [self.sum()]
+        if self.at_op("in"):
+            return self.membership(operands[0])
         ops: list[str] = []
         while self.tok.kind == "op" and self.tok.value in _RELOPS:
             ops.append(self.advance().value)
@@ -296,6 +316,23 @@ class _Parser:
         if not ops:
             return operands[0]
         return Compare(operands[0].start, operands[-1].end, tuple(ops), tuple(operands))
+
+    def membership(self, item: Node) -> Node:
+        """`x ∈ [a, b)` means a ≤ x < b."""
+        self.advance()
+        if self.tok.kind not in ("[", "("):
+            raise FormulaError(f"expected `[` or `(` to open an interval after `∈`, found {_describe(self.tok)}",
+                               self.tok.start, reason="set notation")
+        left_open = self.advance().kind == "("
+        low = self.sum()
+        self.expect(",", "`,` between the interval's bounds")
+        high = self.sum()
+        if self.tok.kind not in ("]", ")"):
+            raise FormulaError(f"expected `]` or `)` to close the interval, found {_describe(self.tok)}",
+                               self.tok.start, reason="set notation")
+        close = self.advance()
+        ops = ("<" if left_open else "<=", "<" if close.kind == ")" else "<=")
+        return Compare(item.start, close.end, ops, (low, item, high))
 
     def sum(self) -> Node:
         left = self.product()
@@ -504,11 +541,13 @@ def _short(value: Fraction) -> str:
     return text if len(text) <= 24 else f"{text[:10]}…({len(text)} digits)"
 
 
-def parse(text: str, *, strict: bool = True, limits: Limits = DEFAULT_LIMITS) -> Node:
+def parse(text: str, *, strict: bool = True, quantifier: bool = True, limits: Limits = DEFAULT_LIMITS) -> Node:
     """Parse one formula; raise FormulaError with the offending offset.
 
     `strict=False` accepts any name as a function (used to measure how much
-    of the kernel corpus is written in a parsable notation).
+    of the kernel corpus is written in a parsable notation). `quantifier`
+    allows a leading `∀ x, y:` (obligations only: their free symbols range
+    over their domains whether or not the quantifier is written).
     """
     if not isinstance(text, str):
         raise FormulaError("a formula must be a string", 0, reason="not a string")
@@ -516,6 +555,9 @@ def parse(text: str, *, strict: bool = True, limits: Limits = DEFAULT_LIMITS) ->
         raise FormulaError("the formula is empty", 0, reason="empty")
     tokens = tokenize(text, limits)
     parser = _Parser(text, tokens, strict, limits)
+    parser.quantifier_allowed = quantifier
+    if parser.at_op("forall"):
+        parser.quantifier()
     node = parser.statement()
     token = parser.tok
     if token.kind != "end":

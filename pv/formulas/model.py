@@ -207,7 +207,7 @@ def _read_formulas(section: Section, part: str, raw: Any) -> None:
             if isinstance(spec.get("bind"), dict):
                 formula.bind = spec["bind"]
         try:
-            formula.node = parse(text)
+            formula.node = parse(text, quantifier=part == "obligations")
         except FormulaError as exc:
             code = "PV302" if exc.kind == "limit" else "PV301"
             section.add_at(path, exc.index, code, f"formula `{name}`: {exc.message}",

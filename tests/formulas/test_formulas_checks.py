@@ -423,3 +423,29 @@ def test_refutations_really_violate(run_formulas, obligation: str) -> None:
     """)
     refuted = only(findings, "PV320")
     assert "counterexample" in refuted.message and "checked exactly" in refuted.message
+
+
+def test_quantified_obligation_and_membership(run_formulas) -> None:
+    findings = run_formulas("""
+        formulas:
+          symbols:
+            p: real in (0, 1)
+          definitions:
+            odds: "p / (1 - p)"
+            in_range: "p ∈ (0, 1)"
+          obligations:
+            positive: "∀ p: odds > 0"
+            inside: "in_range"
+    """)
+    assert codes(findings) == ["PV322", "PV322"]
+
+
+def test_quantifier_in_a_definition_is_refused(run_formulas) -> None:
+    findings = run_formulas("""
+        formulas:
+          symbols:
+            p: real
+          definitions:
+            f: "∀ p: p ≥ 0"
+    """)
+    assert "only open an obligation" in only(findings, "PV301").message

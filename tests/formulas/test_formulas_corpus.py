@@ -22,6 +22,7 @@ def test_kernel_summary_on_a_small_contract(tmp_path: Path) -> None:
             formula: "the output is always sorted"
         proof_obligations:
           - formal: "∀x: f(x) ≥ 0"
+          - formal: "output.shape = input.shape"
           - formal: "|score_ij| <= √d_k"
     """)
     doc, _ = load(path, tmp_path)
@@ -29,8 +30,8 @@ def test_kernel_summary_on_a_small_contract(tmp_path: Path) -> None:
     assert len(findings) == 1
     summary = findings[0]
     assert summary.code == "PV300" and summary.severity == Severity.INFO
-    assert "parses 2 of 4 formulas (equations 1 of 2, proof obligations 1 of 2)" in summary.message
-    assert "prose" in summary.message and "`∀`" in summary.message
+    assert "parses 3 of 5 formulas (equations 1 of 2, proof obligations 2 of 3)" in summary.message
+    assert "prose" in summary.message and "`.`" in summary.message
 
 
 def test_corpus_gets_summaries_only_and_no_sympy(corpus_dir: Path) -> None:

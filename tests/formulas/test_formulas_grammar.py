@@ -55,9 +55,23 @@ from pv.formulas.nodes import BinOp, Call, Compare, Index, Logic, Name, Neg, Not
     ("a < b ⟺ c < d", "(a < b) ⟺ (c < d)"),
     ("a < b <=> c < d", "(a < b) ⟺ (c < d)"),
     ("a < b iff c < d", "(a < b) ⟺ (c < d)"),
+    ("a < b -> c < d", "(a < b) ⟹ (c < d)"),
+    ("x ∈ [0, 1)", "0 ≤ x < 1"),
+    ("p ∈ (0, 1]", "0 < p ≤ 1"),
+    ("∀ x: x ∈ [a, b]", "a ≤ x ≤ b"),
+    ("forall i, j: i ≤ j ⟹ f(i) ≤ f(j)", "(i ≤ j) ⟹ (f(i) ≤ f(j))"),
 ])
 def test_notation(text: str, expected: str) -> None:
-    assert show(parse(text)) == expected
+    assert show(parse(text, strict="f(" not in text)) == expected
+
+
+def test_quantifier_only_where_allowed() -> None:
+    with pytest.raises(FormulaError, match="only open an obligation"):
+        parse("∀ x: x > 0", quantifier=False)
+    with pytest.raises(FormulaError, match="`:`"):
+        parse("∀ x x > 0")
+    with pytest.raises(FormulaError, match="interval"):
+        parse("x ∈ {0, 1}")
 
 
 def test_precedence() -> None:
