@@ -57,6 +57,8 @@ def _root(doc: Document, ctx: Any) -> Path:
 
 
 def check(doc: Document, ctx: Any) -> list[Finding]:
+    if not applies(doc.data):  # most contracts: nothing to look at, nothing more to import
+        return []
     from pv.evidence import policy
 
     root = _root(doc, ctx)

@@ -306,8 +306,9 @@ def _resolve_rust(ref: Reference, path: Path) -> Resolution:
         if item is None:
             res.status = MISSING_SYMBOL
             res.message = f"`{ref.file}` has no `{'::'.join(symbol)}`"
-            names = [p[-1] for p in index.items]
-            res.hint = _suggest(symbol[-1], names)
+            # Suggest from the same module first (a renamed test), then from the whole file.
+            same_scope = [p[-1] for p in index.items if p[:-1] == symbol[:-1]]
+            res.hint = _suggest(symbol[-1], same_scope) or _suggest(symbol[-1], [p[-1] for p in index.items])
             return res
         if inexact:
             res.issues.append(Issue("PV409", f"`{'::'.join(symbol)}` is `{'::'.join(item.path)}` in "
