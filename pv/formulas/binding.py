@@ -112,7 +112,11 @@ def verify_binding(section: Section, formula: Formula, root: Path) -> Verdict:
         verdict.finding = doc.finding(where + ("function",), "PV341", f"`{formula.name}`: {exc}")
         return verdict
     tolerance = bind.get("tolerance", DEFAULT_TOLERANCE)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not tolerance >= 0:
+        tolerance = DEFAULT_TOLERANCE  # the schema reports a bad value
     limit = bind.get("points", DEFAULT_POINTS)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100_000:
+        limit = DEFAULT_POINTS
     defs = section.definitions
     domains = {name: symbol.domain for name, symbol in section.symbols.items()}
     seed = zlib.crc32(f"{formula.name}:{target}".encode())

@@ -111,7 +111,12 @@ def _child(steps: Sequence[Callable[[], Any]], start: int, seconds: float, fd: i
 
 def _run_forked(steps: Sequence[Callable[[], Any]], start: int, seconds: float) -> list[StepResult]:
     read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare: run the remaining steps here, softly bounded
+        os.close(read_fd)
+        os.close(write_fd)
+        return [_run_inline(step, seconds) for step in steps[start:]]
     if pid == 0:  # child: never return into the caller's code
         code = 0
         try:
