@@ -119,3 +119,24 @@ def test_repo_contract_bindings_agree_with_the_reference_loop() -> None:
     for name in ("epoch_zero_cap_finetune", "epoch_zero_cap_from_scratch", "non_divergence",
                  "epoch_zero_ok_finetune", "epoch_zero_ok_from_scratch"):
         assert f"`{name}` agrees with" in result.output
+
+
+def test_literal_arguments_and_static_errors(tmp_path: Path) -> None:
+    (tmp_path / "implmod.py").write_text(IMPL, encoding="utf-8")
+    path = write_contract(tmp_path, """
+        formulas:
+          symbols:
+            val_loss: "sequence of real > 0"
+            vocab_size: "integer ≥ 2"
+          definitions:
+            first_ok:
+              formula: "val_loss[1] ≤ 2 × val_loss[0]"
+              bind: {function: "implmod:doubling_ok", args: {epoch: {value: 1}, history: val_loss}}
+            broken:
+              formula: "2·ln(vocab_sise)"
+              bind: {function: "implmod:cap", args: {vocab_size: vocab_size}}
+    """)
+    result = CliRunner().invoke(cli, ["verify", str(path), "--root", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "`first_ok` agrees with `implmod:doubling_ok`" in result.output
+    assert "PV303" in result.output and "`broken` agrees" not in result.output
