@@ -222,6 +222,7 @@ def run_pytest(items: list[Resolution], root: Path, *, python: str | None = None
         env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
         cmd = [python or sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                "-p", "_pv_evidence_select", "--continue-on-collection-errors",
+               "--maxfail=2147483647",  # an `-x` in the project's addopts must not hide later tests
                "-o", "junit_family=xunit1", f"--junitxml={junit}", f"--rootdir={root}", "--", *files]
         rc, output = _communicate(cmd, root, env, timeout)
         cases: list[_Case] = []
@@ -246,7 +247,7 @@ def run_pytest(items: list[Resolution], root: Path, *, python: str | None = None
         elif problem:
             out[index] = Outcome(problem_status if rc is not None else NOT_RUN, problem)
         else:
-            out[index] = Outcome(NOT_FOUND, "pytest did not collect it")
+            out[index] = Outcome(NOT_FOUND, "pytest did not report it (not collected, or the run stopped early)")
     return out
 
 

@@ -228,3 +228,11 @@ def test_conftest_level_skip_is_reported_as_skipped(repo):
     repo.write("tests/test_a.py", "def test_a():\n    assert True\n")
     got = outcomes(repo, "tests/test_a.py::test_a")["tests/test_a.py::test_a"]
     assert got.status == "skipped" and "module_that_is_not_installed_zz" in got.message
+
+
+def test_project_exitfirst_does_not_hide_later_tests(pyrepo):
+    pyrepo.write("pyproject.toml", "[project]\nname = 'fixture'\n\n[tool.pytest.ini_options]\naddopts = '-x'\n")
+    # test_bad runs before TestGroup (file order); with -x pytest would stop after it.
+    got = outcomes(pyrepo, "tests/test_run.py::test_bad", "tests/test_run.py::TestGroup::test_m")
+    assert got["tests/test_run.py::test_bad"].status == "failed"
+    assert got["tests/test_run.py::TestGroup::test_m"].status == "passed"
