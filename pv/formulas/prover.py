@@ -42,7 +42,8 @@ MAX_TRACE = 64
 class Outcome:
     status: str  # "proved" | "refuted" | "undecided"
     method: str = ""
-    counterexample: dict[str, str] = field(default_factory=dict)
+    counterexample: dict[str, str] = field(default_factory=dict)  # as shown to the user
+    point: dict[str, Any] = field(default_factory=dict)  # exact values (Fractions, lists of them)
     detail: str = ""
     points: int = 0
     skipped: int = 0
@@ -468,7 +469,8 @@ def _confirm(node: Node, defs: Mapping[str, Node], domains: Mapping[str, Domain 
     if exact is not False:
         return None
     shown = {name: numeric.fmt(value, 10) for name, value in sorted(point.items())}
-    return Outcome("refuted", counterexample=shown, detail=explain_failure(node, defs, point))
+    return Outcome("refuted", counterexample=shown, point=dict(point),
+                   detail=explain_failure(node, defs, point))
 
 
 def explain_failure(node: Node, defs: Mapping[str, Node], point: Mapping[str, Any]) -> str:
