@@ -39,9 +39,12 @@ def _usage_error(message: str) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file (atomically) instead of stdout.")
 @click.option("--run", "run_evidence", is_flag=True, help="Also run the tests that gates cite as evidence.")
+@click.option("--junit", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Take test outcomes from this JUnit XML report instead of running anything.")
 def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str, ...],
              ignore: tuple[str, ...], skip: tuple[str, ...], root: Path | None, jobs: int,
-             no_cache: bool, cache_dir: Path | None, output: Path | None, run_evidence: bool) -> None:
+             no_cache: bool, cache_dir: Path | None, output: Path | None, run_evidence: bool,
+             junit: Path | None) -> None:
     """Validate contract files (default: the contract dirs of [tool.pv], else contracts/).
 
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error,
@@ -80,7 +83,10 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str,
         sys.exit(EXIT_USAGE)
 
     cache = None if no_cache else ResultCache(cache_dir or root / ".pv_cache")
-    ctx = CheckContext(config=config, options={"run": run_evidence}, skip=frozenset(skip), cache=cache)
+    options: dict[str, object] = {"run": run_evidence}
+    if junit is not None:
+        options["junit"] = junit
+    ctx = CheckContext(config=config, options=options, skip=frozenset(skip), cache=cache)
     workers = jobs or os.cpu_count() or 1
     results = validate_files(files, ctx, jobs=workers)
 
