@@ -11,7 +11,7 @@ from typing import Any
 
 from pv.document import Document
 from pv.findings import Finding
-from pv.formulas.limits import STEP_SECONDS, StepResult, run_steps
+from pv.formulas.limits import FILE_SECONDS, STEP_SECONDS, StepResult, run_steps
 from pv.formulas.model import BOOL, SECTION, Formula, Section, _suggest, load_section, parse_claim_value
 from pv.formulas.nodes import show
 
@@ -73,7 +73,7 @@ def symbolic_findings(section: Section) -> list[Finding]:
     if not steps:
         return []
     _warm_up()
-    results = run_steps(steps, STEP_SECONDS)
+    results = run_steps(steps, STEP_SECONDS, FILE_SECONDS)
     findings: list[Finding] = []
     for report, result in zip(reporters, results, strict=True):
         findings.extend(report(result))
@@ -162,6 +162,14 @@ def _exact(value: int | float) -> Fraction:
     return Fraction(value) if isinstance(value, int) else Fraction(repr(value))
 
 
+def _failure_text(error: str) -> str:
+    if error == "timeout":
+        return f"timed out after {STEP_SECONDS:g} s"
+    if error == "budget":
+        return f"skipped: this file's {FILE_SECONDS:g} s budget for symbolic checks is spent"
+    return error
+
+
 def _point_text(point: dict[str, Any]) -> str:
     from pv.formulas.numeric import fmt
 
@@ -182,7 +190,7 @@ def _claim_step(section: Section, formula: Formula, path: tuple, index: int,
         doc = section.doc
         where = path + ("value",)
         if not result.ok:
-            why = f"timed out after {STEP_SECONDS:g} s" if result.error == "timeout" else result.error
+            why = _failure_text(result.error)
             return [doc.finding(where, "PV311", f"claim {index + 1} of `{formula.name}` could not be "
                                 f"evaluated: {why}")]
         data = result.value
@@ -220,7 +228,7 @@ def _obligation_step(section: Section, formula: Formula):
         doc = section.doc
         at = doc.position_in_scalar(formula.path, 0)
         if not result.ok:
-            why = f"timed out after {STEP_SECONDS:g} s" if result.error == "timeout" else result.error
+            why = _failure_text(result.error)
             return [doc.finding(formula.path, "PV321", f"obligation `{formula.name}` is undecided: "
                                 f"{why}", at=at)]
         outcome = result.value

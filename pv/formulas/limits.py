@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 STEP_SECONDS = 6.0  # hard limit per step (one claim or one obligation)
+FILE_SECONDS = 30.0  # hard limit for all steps of one file; later steps are reported as skipped
 
 
 class StepTimeout(BaseException):
@@ -82,18 +83,27 @@ def _run_inline(step: Callable[[], Any], seconds: float) -> StepResult:
         return StepResult(False, error=f"{type(exc).__name__}: {exc}")
 
 
-def run_steps(steps: Sequence[Callable[[], Any]], seconds: float = STEP_SECONDS) -> list[StepResult]:
-    """Run each step with a hard limit of `seconds`; results are in order.
+def run_steps(steps: Sequence[Callable[[], Any]], seconds: float = STEP_SECONDS,
+              total: float = FILE_SECONDS) -> list[StepResult]:
+    """Run each step with a hard limit of `seconds`, all of them within `total`; results are in order.
 
+    Steps left when `total` is spent get `StepResult(False, error="budget")`.
     Step return values must be picklable plain data.
     """
     if not steps:
         return []
-    if not hasattr(os, "fork") or os.environ.get("PV_FORMULAS_INLINE") == "1":
-        return [_run_inline(step, seconds) for step in steps]
+    end = time.monotonic() + total
     results: list[StepResult] = []
+    inline = not hasattr(os, "fork") or os.environ.get("PV_FORMULAS_INLINE") == "1"
     while len(results) < len(steps):
-        results.extend(_run_forked(steps, len(results), seconds))
+        left = end - time.monotonic()
+        if left <= 0:
+            results.extend(StepResult(False, error="budget") for _ in steps[len(results):])
+            break
+        if inline:
+            results.append(_run_inline(steps[len(results)], min(seconds, left)))
+        else:
+            results.extend(_run_forked(steps, len(results), seconds, end))
     return results
 
 
@@ -109,14 +119,14 @@ def _child(steps: Sequence[Callable[[], Any]], start: int, seconds: float, fd: i
             out.flush()
 
 
-def _run_forked(steps: Sequence[Callable[[], Any]], start: int, seconds: float) -> list[StepResult]:
+def _run_forked(steps: Sequence[Callable[[], Any]], start: int, seconds: float, end: float) -> list[StepResult]:
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()
     except OSError:  # no process to spare: run the remaining steps here, softly bounded
         os.close(read_fd)
         os.close(write_fd)
-        return [_run_inline(step, seconds) for step in steps[start:]]
+        return [_run_inline(steps[start], min(seconds, max(0.1, end - time.monotonic())))]
     if pid == 0:  # child: never return into the caller's code
         code = 0
         try:
@@ -131,7 +141,7 @@ def _run_forked(steps: Sequence[Callable[[], Any]], start: int, seconds: float) 
     buffer = b""
     try:
         with os.fdopen(read_fd, "rb", buffering=0) as pipe:
-            deadline = time.monotonic() + seconds
+            deadline = min(time.monotonic() + seconds, end)
             while start + len(results) < len(steps):
                 remaining = deadline - time.monotonic()
                 ready = select.select([pipe], [], [], max(0.0, remaining))[0] if remaining > 0 else []
@@ -147,7 +157,7 @@ def _run_forked(steps: Sequence[Callable[[], Any]], start: int, seconds: float) 
                     size = int.from_bytes(buffer[:8], "big")
                     results.append(pickle.loads(buffer[8:8 + size]))
                     buffer = buffer[8 + size:]
-                    deadline = time.monotonic() + seconds
+                    deadline = min(time.monotonic() + seconds, end)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)

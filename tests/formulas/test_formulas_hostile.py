@@ -129,3 +129,17 @@ def test_soft_deadline_interrupts_python_code() -> None:
         while True:
             pass
     assert time.monotonic() - started < 2
+
+
+def test_the_file_budget_caps_many_slow_steps() -> None:
+    from pv.formulas.limits import run_steps
+
+    def forever():
+        while True:
+            pass
+
+    started = time.monotonic()
+    results = run_steps([forever] * 20, seconds=0.3, total=1.0)
+    assert time.monotonic() - started < 5
+    assert [r.error for r in results[:3]] == ["timeout"] * 3
+    assert results[-1].error == "budget"
