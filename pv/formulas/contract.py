@@ -72,7 +72,12 @@ def symbolic_findings(section: Section) -> list[Finding]:
             reporters.append(report)
     if not steps:
         return []
-    _warm_up()
+    global _files
+    _files += 1
+    if _files >= 2:  # a process checking many files: pay sympy's lazy imports once, here
+        _warm_up()
+    else:
+        import sympy  # noqa: F401  -- at least the import itself is shared with the children
     results = run_steps(steps, STEP_SECONDS, FILE_SECONDS)
     findings: list[Finding] = []
     for report, result in zip(reporters, results, strict=True):
@@ -92,13 +97,16 @@ def _written(section: Section, path: tuple, value: Any) -> Any:
 
 
 _warm = False
+_files = 0  # files with symbolic steps checked by this process
 
 
 def _warm_up() -> None:
     """Import sympy and exercise its lazily imported parts once per process, on a fixed input.
 
     Forked steps inherit the parent's memory, so without this every child
-    would pay for sympy's lazy imports and cold caches again (~300 ms).
+    would pay for sympy's lazy imports and cold caches again (~300 ms). For
+    a single file the child pays that once anyway, so pv warms up only from
+    the second file on (`pv validate` of a whole directory, the corpus).
     """
     global _warm
     if _warm:
