@@ -236,7 +236,6 @@ class Trainer:
         if self.cfg.synthetic:
             loss_value, grad_norm = _scripted(step, self.cfg.vocab_size)
         else:
-            self.net.train()
             loss = lm_loss(self.net(x), y)
             if self.fault is not None and self.fault.kind == "nan_loss" and self.fault.step == step:
                 loss = loss * float("nan")
@@ -244,10 +243,13 @@ class Trainer:
             loss.backward()
             # The norm before clipping: what the contract records and checks.
             norm = torch.nn.utils.clip_grad_norm_(self.params, self.cfg.grad_clip)
-            # Ranks hold different losses; reduce so all of them log and judge the same number.
-            pair = distributed.all_reduce_sum(self.ctx, torch.stack([loss.detach(), norm.detach()]))
-            loss_value = pair[0].item() / self.ctx.world_size
-            grad_norm = pair[1].item() / self.ctx.world_size
+            if self.ctx.distributed:
+                # Ranks hold different losses; reduce so all of them log and judge the same number.
+                pair = distributed.all_reduce_sum(self.ctx, torch.stack([loss.detach(), norm.detach()]))
+                loss_value = pair[0].item() / self.ctx.world_size
+                grad_norm = pair[1].item() / self.ctx.world_size
+            else:
+                loss_value, grad_norm = loss.item(), norm.item()
         if not (math.isfinite(loss_value) and math.isfinite(grad_norm)):
             raise TrainingAbort(RunStatus.NUMERICAL_INSTABILITY,
                                 f"non-finite value at step {step}: train_loss={loss_value}, "
@@ -268,7 +270,7 @@ class Trainer:
             os.kill(os.getpid(), signal.SIGKILL)
 
     # --- one epoch ------------------------------------------------------------
-    @torch.no_grad()
+    @torch.inference_mode()
     def evaluate(self, epoch: int) -> float:
         if self.cfg.synthetic:
             local = _scripted(self.step, self.cfg.vocab_size)[0] + 0.05
@@ -343,6 +345,7 @@ class Trainer:
         for epoch in range(self.start_epoch, cfg.epochs):
             started = time.perf_counter()
             loss_sum, grad_norm_max, n = 0.0, 0.0, 0
+            self.net.train()
             first = epoch * cfg.steps_per_epoch
             for step in range(max(first, self.step), first + cfg.steps_per_epoch):
                 record = self.train_step(step)
