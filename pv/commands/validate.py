@@ -8,15 +8,10 @@ from pathlib import Path
 
 import click
 
-from pv.findings import Finding, Severity
+from pv.commands.common import exit_code, usage_error
+from pv.findings import Finding
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 CHECK_NAMES = ("schema", "consistency", "peer-files", "formulas", "evidence")
-
-
-def _usage_error(message: str) -> None:
-    click.echo(f"pv: error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
 
 
 @click.command()
@@ -51,36 +46,19 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str,
     no contract found, or internal error.
     """
     from pv.cache import ResultCache
-    from pv.config import find_root, load_config
-    from pv.discovery import expand
+    from pv.commands.common import resolve_targets
     from pv.engine import CheckContext, validate_files
     from pv.selection import keep, split_patterns, unknown_patterns
 
     if jobs < 0:
-        _usage_error("--jobs must be 0 (all CPUs) or a positive number")
-    root = (root or find_root(Path.cwd())).resolve()
-    if not root.is_dir():
-        _usage_error(f"--root {root} is not a directory")
-    config = load_config(root)
-    for problem in config.errors:
-        _usage_error(problem)
-
+        usage_error("--jobs must be 0 (all CPUs) or a positive number")
+    targets = resolve_targets(paths, root)
+    root, config, files = targets.root, targets.config, targets.files
     select_patterns = split_patterns(select) or list(config.select)
     ignore_patterns = split_patterns(ignore) + list(config.ignore)
     bad = unknown_patterns(select_patterns + ignore_patterns)
     if bad:
-        _usage_error(f"unknown rule {', '.join(bad)} in --select/--ignore (see `pv rules`)")
-
-    targets = list(paths) or [root / d for d in config.contract_dirs]
-    files, problems = expand(targets)
-    for problem in problems:
-        click.echo(f"pv: error: {problem}", err=True)
-    if problems:
-        sys.exit(EXIT_USAGE)
-    if not files:
-        where = ", ".join(str(t) for t in targets)
-        click.echo(f"pv: error: PV901 no contract files (*.yaml, *.yml) found in {where}", err=True)
-        sys.exit(EXIT_USAGE)
+        usage_error(f"unknown rule {', '.join(bad)} in --select/--ignore (see `pv rules`)")
 
     cache = None if no_cache else ResultCache(cache_dir or root / ".pv_cache")
     options: dict[str, object] = {"run": run_evidence}
@@ -107,9 +85,4 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str,
     else:
         click.echo(render(fmt, report, color=want_color(sys.stdout)), nl=False)
 
-    if any(f.code == "PV900" for f in findings):
-        sys.exit(EXIT_USAGE)
-    worst = max((f.severity for f in findings), default=Severity.INFO)
-    if worst == Severity.ERROR or (strict and worst >= Severity.WARNING):
-        sys.exit(EXIT_FINDINGS)
-    sys.exit(EXIT_OK)
+    sys.exit(exit_code(findings, strict))

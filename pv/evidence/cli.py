@@ -13,14 +13,9 @@ from pathlib import Path
 
 import click
 
+from pv.commands.common import EXIT_FINDINGS, EXIT_OK, exit_code
+from pv.commands.common import usage_error as _fail
 from pv.findings import Finding, Severity
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-
-def _fail(message: str) -> None:
-    click.echo(f"pv: error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
 
 
 @dataclass
@@ -31,25 +26,12 @@ class _Contract:
 
 
 def _load(paths: tuple[Path, ...], root_opt: Path | None) -> tuple[Path, list[_Contract], list[Finding]]:
-    from pv.config import find_root, load_config
-    from pv.discovery import expand
+    from pv.commands.common import resolve_targets
     from pv.evidence.check import analyze
     from pv.loader import load
 
-    root = (root_opt or find_root(Path.cwd())).resolve()
-    if not root.is_dir():
-        _fail(f"--root {root} is not a directory")
-    config = load_config(root)
-    for problem in config.errors:
-        _fail(problem)
-    targets = list(paths) or [root / d for d in config.contract_dirs]
-    files, problems = expand(targets)
-    for problem in problems:
-        click.echo(f"pv: error: {problem}", err=True)
-    if problems:
-        sys.exit(EXIT_USAGE)
-    if not files:
-        _fail("PV901 no contract files (*.yaml, *.yml) found in " + ", ".join(str(t) for t in targets))
+    targets = resolve_targets(paths, root_opt)
+    root, config, files = targets.root, targets.config, targets.files
     contracts: list[_Contract] = []
     load_findings: list[Finding] = []
     for path in files:
@@ -63,13 +45,6 @@ def _load(paths: tuple[Path, ...], root_opt: Path | None) -> tuple[Path, list[_C
 def _format_finding(f: Finding) -> str:
     text = f"{f.file}:{f.line}:{f.col}: {f.severity.label} {f.code} {f.message}"
     return text + (f"\n    hint: {f.hint}" if f.hint else "")
-
-
-def _exit_code(findings: list[Finding], strict: bool) -> int:
-    worst = max((f.severity for f in findings), default=Severity.INFO)
-    if worst == Severity.ERROR or (strict and worst >= Severity.WARNING):
-        return EXIT_FINDINGS
-    return EXIT_OK
 
 
 # --- pv discharge ----------------------------------------------------------------
@@ -154,7 +129,7 @@ def discharge(paths: tuple[Path, ...], root: Path | None, junit: Path | None, ga
         findings.extend(policy.run_findings(doc, contract.results, outcomes, contract.key))
         payload.append(_contract_rows(contract, outcomes))
     findings.sort()
-    code = _exit_code(findings, strict)
+    code = exit_code(findings, strict)
     if fmt == "json":
         click.echo(json.dumps(_discharge_json(root_path, payload, findings), indent=2))
     else:

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import click
 
+from pv.commands.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from pv.findings import Finding, Severity
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 @click.command()
@@ -31,21 +30,11 @@ def verify(paths: tuple[Path, ...], fmt: str, root: Path | None, points: int | N
     project code: use it on contracts you trust. Exit status: 0 all bindings
     agree, 1 a disagreement or error, 2 usage error or nothing to verify.
     """
-    from pv.config import find_root, load_config
-    from pv.discovery import expand
+    from pv.commands.common import resolve_targets
     from pv.loader import load
 
-    root = (root or find_root(Path.cwd())).resolve()
-    config = load_config(root)
-    targets = list(paths) or [root / d for d in config.contract_dirs]
-    files, problems = expand(targets)
-    for problem in problems:
-        click.echo(f"pv: error: {problem}", err=True)
-    if problems:
-        sys.exit(EXIT_USAGE)
-    if not files:
-        click.echo("pv: error: PV901 no contract files (*.yaml, *.yml) found", err=True)
-        sys.exit(EXIT_USAGE)
+    targets = resolve_targets(paths, root)
+    root, config, files = targets.root, targets.config, targets.files
 
     findings: list[Finding] = []
     sources: dict[str, str] = {}

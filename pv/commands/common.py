@@ -1,0 +1,63 @@
+"""What every contract-reading command does first: find the root, the config and the files."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from pv.config import Config
+from pv.findings import Finding, Severity
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def usage_error(message: str) -> None:
+    """Print `pv: error: …` and exit 2."""
+    click.echo(f"pv: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+@dataclass
+class Targets:
+    root: Path
+    config: Config
+    files: list[Path]
+
+
+def resolve_targets(paths: tuple[Path, ...], root: Path | None) -> Targets:
+    """Root (given or discovered), its [tool.pv] config and the contract files to read.
+
+    Exits with status 2 on a bad root, a bad config, a missing path or zero files:
+    pv never reports success over nothing.
+    """
+    from pv.config import find_root, load_config
+    from pv.discovery import expand
+
+    resolved = (root or find_root(Path.cwd())).resolve()
+    if not resolved.is_dir():
+        usage_error(f"--root {resolved} is not a directory")
+    config = load_config(resolved)
+    for problem in config.errors:
+        usage_error(problem)
+    targets = list(paths) or [resolved / d for d in config.contract_dirs]
+    files, problems = expand(targets)
+    for problem in problems:
+        click.echo(f"pv: error: {problem}", err=True)
+    if problems:
+        sys.exit(EXIT_USAGE)
+    if not files:
+        usage_error("PV901 no contract files (*.yaml, *.yml) found in " + ", ".join(str(t) for t in targets))
+    return Targets(resolved, config, files)
+
+
+def exit_code(findings: list[Finding], strict: bool = False) -> int:
+    """0 clean, 1 errors (or warnings when strict), 2 if pv itself failed (PV900)."""
+    if any(f.code == "PV900" for f in findings):
+        return EXIT_USAGE
+    worst = max((f.severity for f in findings), default=Severity.INFO)
+    if worst == Severity.ERROR or (strict and worst >= Severity.WARNING):
+        return EXIT_FINDINGS
+    return EXIT_OK
