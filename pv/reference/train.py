@@ -319,11 +319,9 @@ class Trainer:
         distributed.barrier(self.ctx)
         writer = (MetricsWriter(self.run_dir / artifacts.METRICS, resume_from_step=self.step if resume else None)
                   if self.ctx.is_main else None)
-        epoch = self.start_epoch
         try:
             result = self._epochs(writer)
         except TrainingAbort as abort:
-            epoch = abort.epoch if abort.epoch is not None else len(self.history)
             result = RunResult(abort.status, abort.message, self.epochs_saved, self.step, list(self.history))
             log.error("rank %d: abort %s: %s", self.ctx.rank, abort.status.value, abort.message)
         finally:
@@ -336,7 +334,7 @@ class Trainer:
                 "epochs_completed": result.epochs_completed, "steps": result.steps,
                 "history": result.history, "regime": self.regime.to_dict(),
                 "compute": "synthetic" if self.cfg.synthetic else "real",
-                "world_size": self.ctx.world_size, "epoch": epoch})
+                "world_size": self.ctx.world_size, "seed": self.cfg.seed})
         distributed.barrier(self.ctx)
         return result
 
