@@ -44,10 +44,12 @@ class _Out:
         return sorted(self.findings)
 
 
-def _line_of_key(text: str, key: str) -> int:
-    needle = f'"{key}"'
-    index = text.find(needle)
-    return text.count("\n", 0, index) + 1 if index >= 0 else 1
+def _at(text: str, key: str) -> dict[str, int]:
+    """line= and col= of the first `"key"` in a JSON text (1, 1 when absent)."""
+    index = text.find(f'"{key}"')
+    if index < 0:
+        return {"line": 1, "col": 1}
+    return {"line": text.count("\n", 0, index) + 1, "col": index - text.rfind("\n", 0, index)}
 
 
 def _read_json(path: Path, out: _Out, code: str) -> tuple[Any, str] | None:
@@ -89,7 +91,7 @@ def check_run(spec: RunSpec, run_dir: Path, show: Any = str) -> list[Finding]:
     if config_data.get("synthetic") is True or status_data.get("compute") == "synthetic":
         out.add(run_dir / ("config.json" if config_data else "status.json"), "PV511",
                 "the run used --synthetic: its losses are scripted, not computed",
-                line=_line_of_key(config[1], "synthetic") if config else 1)
+                **(_at(config[1], "synthetic") if config else {}))
     _check_status(spec, run_dir, status, out)
     return out.finish()
 
@@ -205,11 +207,11 @@ def _check_epochs(spec: RunSpec, run_dir: Path, completed: int, out: _Out) -> li
                 complete = False
             elif name != "optimizer_state_sha" and (not _is_number(data[name]) or not math.isfinite(data[name])):
                 out.add(meta, "PV507", f"`{name}` is {json.dumps(data[name])}, not a finite number",
-                        line=_line_of_key(text, name), where=name)
+                        **_at(text, name), where=name)
                 complete = False
         if data.get("epoch") != epoch and "epoch" in data:
             out.add(meta, "PV507", f"metadata says epoch {data.get('epoch')!r} but the file is epoch {epoch}",
-                    line=_line_of_key(text, "epoch"))
+                    **_at(text, "epoch"))
         sha = data.get("optimizer_state_sha")
         if "optimizer_state_sha" in spec.metadata_fields and sha is not None and ckpt.is_file():
             try:
@@ -222,7 +224,7 @@ def _check_epochs(spec: RunSpec, run_dir: Path, completed: int, out: _Out) -> li
                     out.add(ckpt, "PV508", f"the checkpoint has no {OPTIMIZER_MEMBER} member")
                 elif actual != sha:
                     out.add(meta, "PV508", f"optimizer_state_sha {str(sha)[:12]}… but the checkpoint's optimizer "
-                            f"state hashes to {actual[:12]}…", line=_line_of_key(text, "optimizer_state_sha"))
+                            f"state hashes to {actual[:12]}…", **_at(text, "optimizer_state_sha"))
         if complete:
             history.append({"epoch": epoch, "val_loss": data.get("val_loss"), "train_loss": data.get("train_loss"),
                             "wall_seconds": data.get("wall_seconds"), "file": meta, "text": text})
@@ -254,7 +256,7 @@ def _check_divergence(spec: RunSpec, regime: dict, history: list[dict], out: _Ou
             return
         if not (loss <= limit):
             out.add(item["file"], "PV509", f"epoch {item['epoch']} val_loss {loss:.4f} exceeds {rule} = {limit:.4f}",
-                    line=_line_of_key(item["text"], "val_loss"))
+                    **_at(item["text"], "val_loss"))
         previous = item
 
 
@@ -264,7 +266,7 @@ def _check_placeholder(spec: RunSpec, history: list[dict], out: _Out) -> None:
         if (item.get("train_loss") == spec.placeholder_loss and item.get("val_loss") == spec.placeholder_loss
                 and _is_number(wall) and wall < spec.placeholder_max_wall_seconds):
             out.add(item["file"], "PV510", f"epoch {item['epoch']} reports train and val loss exactly "
-                    f"{spec.placeholder_loss:g} after {wall:.3f} s", line=_line_of_key(item["text"], "val_loss"))
+                    f"{spec.placeholder_loss:g} after {wall:.3f} s", **_at(item["text"], "val_loss"))
 
 
 def _check_status(spec: RunSpec, run_dir: Path, status: tuple[Any, str] | None, out: _Out) -> None:
@@ -280,8 +282,8 @@ def _check_status(spec: RunSpec, run_dir: Path, status: tuple[Any, str] | None, 
     value = data.get("status")
     if value not in _OK_STATUSES:
         out.add(path, "PV512", f"the run ended with {value}: {data.get('message', '')}",
-                line=_line_of_key(text, "status"))
+                **_at(text, "status"))
     done = data.get("epochs_completed")
     if value == "EARLY_STOP" and isinstance(done, int) and done < spec.min_epochs_before_early_stop:
         out.add(path, "PV513", f"early stop after {done} epoch(s); the contract requires at least "
-                f"{spec.min_epochs_before_early_stop}", line=_line_of_key(text, "epochs_completed"))
+                f"{spec.min_epochs_before_early_stop}", **_at(text, "epochs_completed"))
