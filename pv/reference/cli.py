@@ -76,6 +76,10 @@ def pretrain(ctx: click.Context, **opts: object) -> None:
     4 NUMERICAL_INSTABILITY, 5 STREAM_EXHAUSTED, 2 usage error."""
     from pv.reference.faults import parse_fault
 
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise click.UsageError("pv pretrain needs torch: pip install 'pv-contracts[train]'") from None
     _setup_logging(bool(opts["quiet"]))
     run_dir: Path = opts["run_dir"]  # type: ignore[assignment]
     try:

@@ -120,6 +120,7 @@ def read_spec(doc: Document) -> tuple[RunSpec | None, list[Finding]]:
             caps[kind] = str(cap)
             _try_expr(doc, ("training_regime", "kinds", i, "epoch_zero_val_loss_cap"), str(cap),
                       {"vocab_size": 50257.0}, findings)
+    _prefer_formulas(doc, caps, findings)
     growth = need(("training_regime", "epoch_n_val_loss_cap"), (str, int, float),
                   "the cap for epochs N >= 1 (an expression in previous_val_loss)")
     if growth is not None:
@@ -141,3 +142,34 @@ def _try_expr(doc: Document, path: tuple, text: str, names: dict[str, float], fi
     except ExprError as exc:
         findings.append(doc.finding(path, "PV514", f"cannot evaluate {text!r}: {exc}",
                                     hint="use numbers, vocab_size/previous_val_loss, + - * / ^ and ln()"))
+
+
+def _prefer_formulas(doc: Document, caps: dict[str, str], findings: list[Finding]) -> None:
+    """Use the `formulas` block's epoch_zero_cap_<kind> definitions where they exist.
+
+    Those are the formulas `pv verify` binds to the implementation, so they
+    win; where `training_regime` states the same cap differently, the two
+    must agree (checked at a few vocabulary sizes) or the contract
+    contradicts itself (PV514).
+    """
+    definitions = doc.get(("formulas", "definitions"))
+    if not isinstance(definitions, dict):
+        return
+    for kind in list(caps):
+        path = ("formulas", "definitions", f"epoch_zero_cap_{kind}", "formula")
+        formula = doc.get(path)
+        if not isinstance(formula, str):
+            continue
+        try:
+            for vocab in (2.0, 149.0, 256.0, 50257.0):
+                a = evaluate(formula, {"vocab_size": vocab})
+                b = evaluate(caps[kind], {"vocab_size": vocab})
+                if abs(a - b) > 1e-9 * max(1.0, abs(a)):
+                    findings.append(doc.finding(path, "PV514",
+                                                f"the {kind} cap {formula!r} differs from training_regime's "
+                                                f"{caps[kind]!r} at vocab_size {vocab:g} ({a:g} vs {b:g})"))
+                    break
+            else:
+                caps[kind] = formula
+        except ExprError:
+            continue  # a formula outside this evaluator's grammar: keep training_regime's text

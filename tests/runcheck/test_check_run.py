@@ -127,6 +127,7 @@ def test_divergence_uses_the_runs_regime_and_the_contracts_caps(run_copy, tmp_pa
     # The cap comes from the contract: tighten the from_scratch cap and epoch 0 fails too.
     text = CONTRACT.read_text(encoding="utf-8").replace(
         'epoch_zero_val_loss_cap: "2·ln(vocab_size)"', 'epoch_zero_val_loss_cap: "0.1·ln(vocab_size)"')
+    text = text.replace('formula: "2·ln(vocab_size)"', 'formula: "0.1·ln(vocab_size)"')  # the formulas block
     spec, findings = _spec(text, tmp_path)
     assert findings == []
     assert [(c[0], c[1]) for c in _codes(run_copy, spec)] == [("PV509", "epoch-000.metadata.json"),
@@ -202,3 +203,18 @@ def test_plot(good_run, tmp_path):
     result = CliRunner().invoke(cli, ["check-run", str(CONTRACT), str(good_run), "--plot", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size < 200_000
+
+
+def test_caps_from_formulas_must_agree_with_training_regime(run_copy, tmp_path):
+    text = CONTRACT.read_text(encoding="utf-8")
+    if "epoch_zero_cap_from_scratch:" not in text:
+        pytest.skip("the contract has no formulas block")
+    spec, findings = _spec(text, tmp_path)
+    assert findings == [] and spec.epoch_zero_caps["from_scratch"] == "2·ln(vocab_size)"
+    # The formulas block and training_regime disagree: the contract contradicts itself.
+    start = text.index("    epoch_zero_cap_from_scratch:")
+    line_start = text.index('formula: "2·ln(vocab_size)"', start)
+    contradicting = text[:line_start] + 'formula: "3·ln(vocab_size)"' + text[line_start + 27:]
+    spec, findings = _spec(contradicting, tmp_path)
+    assert spec is None and [f.code for f in findings] == ["PV514"]
+    assert "differs from training_regime" in findings[0].message
