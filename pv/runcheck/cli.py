@@ -9,8 +9,8 @@ import click
 
 
 @click.command("check-run")
-@click.argument("contract", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("contract", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the run's loss curve to this PNG (needs matplotlib).")

@@ -191,10 +191,16 @@ def test_contract_without_thresholds_is_reported(tmp_path):
 
 def test_cli_errors(tmp_path):
     missing = CliRunner().invoke(cli, ["check-run", str(CONTRACT), str(tmp_path / "nope")])
-    assert missing.exit_code == 1 and "PV501" in missing.output
+    assert missing.exit_code == 2 and "does not exist" in missing.output
     no_contract = CliRunner().invoke(cli, ["check-run", str(tmp_path / "none.yaml"), str(tmp_path)])
-    assert no_contract.exit_code == 1 and "PV010" in no_contract.output
-    assert "Traceback" not in missing.output + no_contract.output
+    assert no_contract.exit_code == 2 and "does not exist" in no_contract.output
+    empty = CliRunner().invoke(cli, ["check-run", str(CONTRACT), str(tmp_path)])
+    assert empty.exit_code == 1 and "PV501" in empty.output and "metrics.jsonl is missing" in empty.output
+    broken = tmp_path / "broken-v1.yaml"
+    broken.write_text("contract_id: [unclosed\n", encoding="utf-8")
+    bad_yaml = CliRunner().invoke(cli, ["check-run", str(broken), str(tmp_path)])
+    assert bad_yaml.exit_code == 1 and "PV001" in bad_yaml.output
+    assert "Traceback" not in missing.output + no_contract.output + empty.output + bad_yaml.output
 
 
 def test_plot(good_run, tmp_path):
