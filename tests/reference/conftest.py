@@ -7,12 +7,11 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("torch")
-
 
 @pytest.fixture
 def tiny_config(tmp_path: Path):
     """Factory: a TrainConfig for a tiny from-scratch run in a fresh directory."""
+    pytest.importorskip("torch")
     from refhelpers import TINY
 
     from pv.reference.regime import TrainingRegime

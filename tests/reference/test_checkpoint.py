@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 
 import pytest
+
+pytest.importorskip("torch")
 from refhelpers import CONTRACT, read_json
 
 from pv.reference import artifacts

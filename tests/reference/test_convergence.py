@@ -40,6 +40,7 @@ def test_early_stop_respects_patience_and_minimum():
 
 @pytest.mark.contract("GATE-TRAIN-004")
 def test_real_run_stops_early_with_exit_zero(tmp_path):
+    pytest.importorskip("torch")
     from click.testing import CliRunner
     from refhelpers import tiny_cli_args
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 
 import pytest
+
+pytest.importorskip("torch")
 from refhelpers import read_json, read_metrics, tiny_cli_args
 
 CASES = {

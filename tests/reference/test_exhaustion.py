@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
+
+pytest.importorskip("torch")
 from refhelpers import read_json, read_metrics
 
 SMALL = dict(corpus_bytes=12_000, epochs=3, steps_per_epoch=40)  # one pass is ~40 steps: wraps twice

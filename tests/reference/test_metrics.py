@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+
+pytest.importorskip("torch")
 from refhelpers import TINY, read_metrics
 
 from pv.reference.metrics import STEP_FIELDS

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+
+pytest.importorskip("torch")
 from click.testing import CliRunner
 from refhelpers import CONTRACT, read_json, read_metrics, tiny_cli_args
 

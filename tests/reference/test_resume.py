@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+pytest.importorskip("torch")
 from refhelpers import read_json, read_metrics
 
 
