@@ -2,7 +2,8 @@
 
 `contracts/training-loop-pretrain-v1.yaml` describes what this loop must
 guarantee; the tests under `tests/reference/` are the evidence its gates
-cite. The light modules (`regime`, `convergence`, `status`, `hparams`)
-import nothing heavy so `pv validate` and `pv verify` can use them; only
-`model`, `data`, `train`, `checkpoint` and `cli` import torch.
+cite. The light modules (`regime`, `convergence`, `status`, `hparams`,
+`faults`, `atomic`, `artifacts`, `cli`) import nothing heavy, so `pv verify`
+and `pv check-run` can use them without torch; `model`, `data`, `train`,
+`distributed` and the measuring half of `metrics` need torch.
 """

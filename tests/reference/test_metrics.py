@@ -76,4 +76,4 @@ def test_util_meter_is_bounded_on_cpu():
     meter.start()
     time.sleep(0.05)  # idle: close to 0 %
     _, idle = meter.stop()
-    assert wall > 0 and 0 <= idle < 50 < busy <= 100
+    assert wall > 0 and 0 <= idle < 10 and 20 < busy <= 100  # loose: other processes share the CPU
