@@ -74,10 +74,11 @@ def check_run(spec: RunSpec, run_dir: Path, show: Any = str) -> list[Finding]:
     if not run_dir.is_dir():
         out.add(run_dir, "PV501", f"run directory {run_dir} does not exist")
         return out.finish()
+    steps: dict[int, tuple[float, float]] = {}
     if not metrics.is_file():
         out.add(metrics, "PV501", "metrics.jsonl is missing: no step was recorded")
     else:
-        _check_steps(spec, metrics, out)
+        steps = _check_steps(spec, metrics, out)
     config = _read_json(run_dir / "config.json", out, "PV515") if (run_dir / "config.json").exists() else None
     status = _read_json(run_dir / "status.json", out, "PV515") if (run_dir / "status.json").exists() else None
     config_data = config[0] if config and isinstance(config[0], dict) else {}
@@ -88,6 +89,9 @@ def check_run(spec: RunSpec, run_dir: Path, show: Any = str) -> list[Finding]:
     if regime is not None:
         _check_divergence(spec, regime, history, out)
     _check_placeholder(spec, history, out)
+    per_epoch = config_data.get("steps_per_epoch")
+    if isinstance(per_epoch, int) and not isinstance(per_epoch, bool) and per_epoch > 0:
+        _check_agreement(history, steps, per_epoch, out)
     if config_data.get("synthetic") is True or status_data.get("compute") == "synthetic":
         out.add(run_dir / ("config.json" if config_data else "status.json"), "PV511",
                 "the run used --synthetic: its losses are scripted, not computed",
@@ -96,7 +100,9 @@ def check_run(spec: RunSpec, run_dir: Path, show: Any = str) -> list[Finding]:
     return out.finish()
 
 
-def _check_steps(spec: RunSpec, metrics: Path, out: _Out) -> None:
+def _check_steps(spec: RunSpec, metrics: Path, out: _Out) -> dict[int, tuple[float, float]]:
+    """Check every record; return {step: (train_loss, grad_norm)} of the valid ones."""
+    valid: dict[int, tuple[float, float]] = {}
     expected = 0
     placeholder_run = 0
     with open(metrics, "rb") as handle:
@@ -124,6 +130,9 @@ def _check_steps(spec: RunSpec, metrics: Path, out: _Out) -> None:
                 if problem:
                     out.add(metrics, "PV504", f"`{f.name}` {problem}", line=number, where=f.name)
             step = record.get("step")
+            loss, norm = record.get("train_loss"), record.get("grad_norm")
+            if isinstance(step, int) and _is_number(loss) and _is_number(norm):
+                valid[step] = (float(loss), float(norm))
             if _is_number(step) and step != expected:
                 out.add(metrics, "PV505", f"step {step} where step {expected} was expected", line=number)
             if _is_number(step):
@@ -135,6 +144,7 @@ def _check_steps(spec: RunSpec, metrics: Path, out: _Out) -> None:
             if placeholder_run == 10:
                 out.add(metrics, "PV510", f"ten consecutive steps report train_loss exactly "
                         f"{spec.placeholder_loss:g}", line=number)
+    return valid
 
 
 def _value_problem(value: Any, ftype: str, minimum: float | None, maximum: float | None) -> str | None:
@@ -227,6 +237,7 @@ def _check_epochs(spec: RunSpec, run_dir: Path, completed: int, out: _Out) -> li
                             f"state hashes to {actual[:12]}…", **_at(text, "optimizer_state_sha"))
         if complete:
             history.append({"epoch": epoch, "val_loss": data.get("val_loss"), "train_loss": data.get("train_loss"),
+                            "grad_norm_max": data.get("grad_norm_max"),
                             "wall_seconds": data.get("wall_seconds"), "file": meta, "text": text})
     return history
 
@@ -287,3 +298,19 @@ def _check_status(spec: RunSpec, run_dir: Path, status: tuple[Any, str] | None, 
     if value == "EARLY_STOP" and isinstance(done, int) and done < spec.min_epochs_before_early_stop:
         out.add(path, "PV513", f"early stop after {done} epoch(s); the contract requires at least "
                 f"{spec.min_epochs_before_early_stop}", **_at(text, "epochs_completed"))
+
+
+def _check_agreement(history: list[dict], steps: dict[int, tuple[float, float]], per_epoch: int, out: _Out) -> None:
+    """Each epoch's train_loss and grad_norm_max must summarise that epoch's step records."""
+    for item in history:
+        first = item["epoch"] * per_epoch
+        window = [steps.get(s) for s in range(first, first + per_epoch)]
+        if any(w is None for w in window):
+            continue  # missing records are reported by the step checks already
+        mean_loss = sum(w[0] for w in window) / per_epoch  # type: ignore[index]
+        max_norm = max(w[1] for w in window)  # type: ignore[index]
+        for name, expected in (("train_loss", mean_loss), ("grad_norm_max", max_norm)):
+            value = item.get(name)
+            if _is_number(value) and not math.isclose(value, expected, rel_tol=1e-6, abs_tol=1e-9):
+                out.add(item["file"], "PV516", f"epoch {item['epoch']} {name} is {value!r} but its step records "
+                        f"(steps {first}..{first + per_epoch - 1}) give {expected!r}", **_at(item["text"], name))

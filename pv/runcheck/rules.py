@@ -58,3 +58,7 @@ register("PV514", "contract-incomplete", E, "The contract lacks a block or value
 register("PV515", "run-config-invalid", E, "The run's config.json or status.json is unreadable or inconsistent.",
          "check-run needs the run's configuration (its regime in particular) to pick the right "
          "thresholds. Files written by the loop are always readable; a damaged one is a finding.")
+register("PV516", "metadata-disagrees", E, "Epoch metadata disagrees with the epoch's step records.",
+         "An epoch's train_loss is the mean of its steps' train_loss and grad_norm_max their largest "
+         "grad_norm. Metadata that does not summarise the records beside it was not written by the "
+         "run that wrote them.")

@@ -113,3 +113,20 @@ def test_usage_errors_exit_2(tmp_path):
     assert heads.exit_code == 2 and "divisible" in heads.output
     for result in (again, changed, missing, fault, heads):
         assert "Traceback" not in result.output
+
+
+@pytest.mark.contract("GATE-TRAIN-009")
+def test_finetune_mode_starts_from_given_weights(tmp_path):
+    """--mode finetune --init-from: the pretrained weights are used, so the first loss is far below ln(256)."""
+    base = tmp_path / "base"
+    assert _invoke(tiny_cli_args(base, epochs=1, steps_per_epoch=30, warmup_steps=5)).exit_code == 0
+    tuned = tmp_path / "tuned"
+    result = _invoke(tiny_cli_args(tuned, epochs=1, steps_per_epoch=3)
+                     + ["--mode", "finetune", "--init-from", str(base / "ckpt" / "epoch-000.pt")])
+    assert result.exit_code == 0, result.output
+    first = read_metrics(tuned)[0]["train_loss"]
+    assert first < read_metrics(base)[0]["train_loss"] - 1.0
+    assert read_json(tuned / "config.json")["regime"] == {"kind": "finetune"}
+    wrong_vocab = _invoke(tiny_cli_args(tmp_path / "v", epochs=1, steps_per_epoch=1, vocab_size=300)
+                          + ["--init-from", str(base / "ckpt" / "epoch-000.pt")])
+    assert wrong_vocab.exit_code == 2 and "vocab size 256" in wrong_vocab.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest.importorskip("torch")
@@ -33,6 +35,16 @@ def test_resume_reproduces_uninterrupted_run(tiny_config, tmp_path):
         m2 = read_json(f"{broken.run_dir}/ckpt/epoch-{epoch:03d}.metadata.json")
         assert m1["optimizer_state_sha"] == m2["optimizer_state_sha"], "bit-identical optimizer state"
         assert m1["val_loss"] == m2["val_loss"] and m1["tokens_seen"] == m2["tokens_seen"]
+    # The resumed directory is a complete, consistent run in pv check-run's eyes.
+    from refhelpers import CONTRACT
+
+    from pv.loader import load
+    from pv.runcheck.check import check_run
+    from pv.runcheck.spec import read_spec
+
+    doc, _ = load(CONTRACT, CONTRACT.parents[1])
+    spec, problems = read_spec(doc)
+    assert problems == [] and check_run(spec, Path(broken.run_dir)) == []
 
 
 @pytest.mark.contract("GATE-TRAIN-012")

@@ -224,3 +224,11 @@ def test_caps_from_formulas_must_agree_with_training_regime(run_copy, tmp_path):
     spec, findings = _spec(contradicting, tmp_path)
     assert spec is None and [f.code for f in findings] == ["PV514"]
     assert "differs from training_regime" in findings[0].message
+
+
+def test_metadata_must_summarise_its_step_records(run_copy):
+    _edit_step(run_copy, 3, lambda r: r.update(train_loss=r["train_loss"] + 0.5))  # epoch 0
+    _edit_json(run_copy / "ckpt" / "epoch-002.metadata.json", grad_norm_max=123.0)
+    codes = _codes(run_copy)
+    assert [(c[0], c[1]) for c in codes] == [("PV516", "epoch-000.metadata.json"),
+                                             ("PV516", "epoch-002.metadata.json")]
