@@ -141,6 +141,13 @@ def _run(cfg, resume: bool, fault, plot: bool, quiet: bool) -> None:  # noqa: AN
         result = run(cfg, resume=resume, fault=fault, status_line=status_line)
     except (RunDirError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
+    except OSError as exc:  # unreadable corpus, full disk, ...
+        raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
+    except KeyboardInterrupt:
+        status_line.clear()
+        click.echo(f"pv pretrain: interrupted; `pv pretrain --run-dir {cfg.run_dir} --resume` continues "
+                   "from the last completed epoch", err=True)
+        click.get_current_context().exit(130)
     if int(os.environ.get("RANK", "0")) == 0:
         if plot:
             from pv.runcheck.plot import PlotUnavailable, write_loss_curve

@@ -130,3 +130,22 @@ def test_finetune_mode_starts_from_given_weights(tmp_path):
     wrong_vocab = _invoke(tiny_cli_args(tmp_path / "v", epochs=1, steps_per_epoch=1, vocab_size=300)
                           + ["--init-from", str(base / "ckpt" / "epoch-000.pt")])
     assert wrong_vocab.exit_code == 2 and "vocab size 256" in wrong_vocab.output
+
+
+def test_interrupt_and_io_errors_are_reported_not_raised(tmp_path, monkeypatch):
+    from pv.reference import train
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train, "run", interrupted)
+    result = _invoke(tiny_cli_args(tmp_path / "i"))
+    assert result.exit_code == 130 and "--resume" in result.output
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(train, "run", disk_full)
+    result = _invoke(tiny_cli_args(tmp_path / "d"))
+    assert result.exit_code == 1 and "No space left on device" in result.output
+    assert "Traceback" not in result.output
