@@ -58,6 +58,6 @@ class ResultCache:
     def put(self, key: str, findings: list[Finding], needs: list[str]) -> None:
         try:
             payload = {"findings": [f.to_dict() for f in findings], "needs": needs}
-            write_text_atomic(self._path(key), json.dumps(payload))
+            write_text_atomic(self._path(key), json.dumps(payload), durable=False)  # recomputed if lost
         except OSError:
             pass  # a read-only checkout still validates, just without caching

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # imported lazily: `applies` must stay cheap for the engine's
     from pv.findings import Finding
 
 _KEYS = frozenset({"evidence_discharged_by", "harness_discharged_by", "evidence_discharged_by_live",
-                   "evidence_file", "harness", "discharge_status", "ship_blocking"})
+                   "evidence_file", "discharge_status", "ship_blocking"})
 
 
 def applies(data: Any) -> bool:
@@ -29,8 +29,8 @@ def applies(data: Any) -> bool:
         node = stack.pop()
         seen += 1
         if isinstance(node, dict):
-            if not _KEYS.isdisjoint(node):
-                return True
+            if not _KEYS.isdisjoint(node) or isinstance(node.get("harness"), list):
+                return True  # a `harness` string (Kani harness name) is not evidence
             stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
         elif isinstance(node, list):
             stack.extend(v for v in node if isinstance(v, (dict, list)))

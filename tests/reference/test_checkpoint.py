@@ -78,7 +78,7 @@ def test_optimizer_sha_matches_saved_state(finished_run):
 @pytest.mark.contract("GATE-TRAIN-002")
 def test_crash_during_write_leaves_last_good_pair(tiny_config, monkeypatch):
     """Power cut while epoch 1's checkpoint is renamed into place: epoch 0's pair survives intact."""
-    from pv.reference import atomic
+    from pv import atomic
     from pv.reference.train import run
 
     cfg = tiny_config(epochs=3)
