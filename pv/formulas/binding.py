@@ -15,7 +15,9 @@ sequences. Points where a relation is too close to call in floating point
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import math
+import os
 import sys
 import zlib
 from collections.abc import Mapping
@@ -46,11 +48,41 @@ class Verdict:
     finding: Finding | None = None
 
 
+def _inside(path: str | None, real_root: str) -> bool:
+    if not path or not os.path.isabs(path):  # None, "built-in", "frozen"
+        return False
+    real = os.path.realpath(path)
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def _package_inside_root(module_name: str, root: Path) -> None:
+    """Refuse a module that is not the repository's own code, before importing anything.
+
+    Only the top-level name is looked up (find_spec of a top-level name runs
+    no code); `os:system` or `subprocess:run` in a contract must not be called.
+    """
+    top = module_name.split(".")[0]
+    if not all(part.isidentifier() for part in module_name.split(".")):
+        raise BindingError(f"`{module_name}` is not a module name")
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError) as exc:
+        raise BindingError(f"cannot import `{module_name}`: {type(exc).__name__}: {exc}") from None
+    if spec is None:
+        raise BindingError(f"cannot import `{module_name}`: no module named `{top}`")
+    real_root = os.path.realpath(root)
+    places = list(spec.submodule_search_locations or []) or [spec.origin]
+    if not all(_inside(place, real_root) for place in places):
+        raise BindingError(f"`{top}` is not inside the repository root {root}; "
+                           "pv verify only calls the repository's own code")
+
+
 def resolve(target: str, root: Path) -> Any:
-    """Import `package.module:attr.attr`; the repository root is importable first."""
+    """Import `package.module:attr.attr` from the repository root (and only from it)."""
     module_name, _, qualname = target.partition(":")
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
+    _package_inside_root(module_name, root)
     try:
         obj: Any = importlib.import_module(module_name)
     except Exception as exc:  # ImportError, or anything the module raises on import
@@ -62,6 +94,12 @@ def resolve(target: str, root: Path) -> Any:
             raise BindingError(f"`{module_name}` has no attribute `{qualname}`") from None
     if not callable(obj):
         raise BindingError(f"`{target}` is not callable")
+    # `repomod:os.system` reaches outside through an attribute: the callable
+    # itself must be defined in a module inside the root.
+    owner = sys.modules.get(getattr(obj, "__module__", None) or "")
+    if not _inside(getattr(owner, "__file__", None), os.path.realpath(root)):
+        raise BindingError(f"`{target}` is not defined in the repository's own code; "
+                           "pv verify only calls the repository's own code")
     return obj
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,14 @@ CONTRACT = """
           formula: "val_loss[N] ≤ 2 × val_loss[N-1]"
           bind: {{function: "implmod:{nd}", args: {{epoch: N, history: val_loss}}}}
 """
+
+
+@pytest.fixture(autouse=True)
+def _fresh_implmod():
+    # Each test has its own root; a module imported from another test's root is (rightly) refused.
+    sys.modules.pop("implmod", None)
+    yield
+    sys.modules.pop("implmod", None)
 
 
 def run_verify(tmp_path: Path, cap: str = "cap", nd: str = "doubling_ok", *extra: str):
@@ -140,3 +149,27 @@ def test_literal_arguments_and_static_errors(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "`first_ok` agrees with `implmod:doubling_ok`" in result.output
     assert "PV303" in result.output and "`broken` agrees" not in result.output
+
+
+@pytest.mark.parametrize("target, args", [
+    ("os:system", "{command: {value: 'echo pwned'}}"),          # a stdlib module
+    ("subprocess:getoutput", "{cmd: {value: 'echo pwned'}}"),
+    ("implmod:os.system", "{command: {value: 'echo pwned'}}"),  # reached through a repo module
+])
+def test_binding_outside_the_repository_is_never_called(tmp_path: Path, target: str, args: str) -> None:
+    (tmp_path / "implmod.py").write_text("import os\n", encoding="utf-8")
+    marker = tmp_path / "called"
+    args = args.replace("echo pwned", f"touch {marker}")
+    path = write_contract(tmp_path, f"""
+        formulas:
+          symbols:
+            x: "integer ≥ 1"
+          definitions:
+            f:
+              formula: "x + 1"
+              bind: {{function: "{target}", args: {args}}}
+    """)
+    result = CliRunner().invoke(cli, ["verify", str(path), "--root", str(tmp_path), "--points", "1"])
+    assert result.exit_code == 1, result.output
+    assert "PV341" in result.output and "repository's own code" in result.output
+    assert not marker.exists()
