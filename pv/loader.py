@@ -264,6 +264,19 @@ class Source:
     findings: list[Finding]
 
 
+def _within(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _link_leaves_root(path: Path, root: Path) -> bool:
+    """A path under the root (as written) whose real file is outside it."""
+    real_root = os.path.realpath(root)
+    given = os.path.abspath(path)
+    if not (_within(given, os.path.abspath(root)) or _within(given, real_root)):
+        return False  # named outside the root on the command line: the user's choice
+    return not _within(os.path.realpath(path), real_root)
+
+
 def read_source(path: Path, root: Path, limits: LoadLimits = LoadLimits()) -> Source:
     """Read and decode one file, refusing oversized and non-UTF-8 files."""
     shown = display_name(path, root)
@@ -275,6 +288,10 @@ def read_source(path: Path, root: Path, limits: LoadLimits = LoadLimits()) -> So
         st = os.stat(path)
         if not os.path.isfile(path):
             return refuse(0, 0, "PV010", f"{shown}: not a regular file")
+        if _link_leaves_root(path, root):
+            # A pull request can add contracts/x.yaml -> /proc/self/environ; code frames would print it.
+            return refuse(0, 0, "PV010", f"{shown}: a symbolic link leads outside the repository root",
+                          "contracts inside the repository must be files inside it")
         if st.st_size > limits.max_bytes:
             return refuse(1, 1, "PV008", f"file is {st.st_size} bytes, over the cap of {limits.max_bytes} bytes",
                           "split the contract, or raise `max_file_bytes` in [tool.pv]")

@@ -137,3 +137,34 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbfa: 1\n")
     doc, findings = load(path, tmp_path)
     assert findings == [] and doc.data == {"a": 1}
+
+
+def test_symlink_leaving_the_root_is_not_read(tmp_path: Path) -> None:
+    root, outside = tmp_path / "repo", tmp_path / "secret.yaml"
+    (root / "contracts").mkdir(parents=True)
+    outside.write_text("token: s3cr3t\n", encoding="utf-8")
+    (root / "contracts" / "x.yaml").symlink_to(outside)
+    (root / "contracts" / "inside.yaml").symlink_to(root / "real.yaml")
+    (root / "real.yaml").write_text("metadata: {}\n", encoding="utf-8")
+    doc, findings = load(root / "contracts" / "x.yaml", root)
+    assert doc is None and [f.code for f in findings] == ["PV010"]
+    assert "outside the repository root" in findings[0].message
+    doc, findings = load(root / "contracts" / "inside.yaml", root)  # a link inside the root is fine
+    assert doc is not None and findings == []
+    doc, findings = load(outside, root)  # named outside the root on the command line: the user's choice
+    assert doc is not None
+
+
+def test_symlink_leaving_the_root_prints_nothing_of_the_target(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pv.cli import cli
+
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "contracts").mkdir()
+    secret = tmp_path.parent / f"{tmp_path.name}-secret.txt"
+    secret.write_text("API_TOKEN=s3cr3t\n", encoding="utf-8")
+    (tmp_path / "contracts" / "env.yaml").symlink_to(secret)
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "contracts"), "--root", str(tmp_path), "--no-cache"])
+    assert result.exit_code == 1 and "PV010" in result.output
+    assert "s3cr3t" not in result.output
