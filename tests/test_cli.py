@@ -159,6 +159,14 @@ def test_output_file_is_written(tmp_path: Path) -> None:
     assert code == 0 and json.loads(target.read_text())["summary"]["errors"] == 0
 
 
+
+def test_unwritable_output_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    code, out = validate("-o", str(blocker / "report.txt"), str(CLEAN))  # the parent is a file
+    assert code == 2 and "Traceback" not in out
+    assert "cannot write the report to" in out
+
 def test_cache_gives_identical_results_and_survives_damage(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     args = ["validate", "--root", str(FIXTURES), "--cache-dir", str(cache), "--format", "json", str(FIXTURES)]

@@ -79,7 +79,10 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str,
     if output is not None:
         from pv.atomic import write_text_atomic
 
-        write_text_atomic(output, render(fmt, report, color=False))
+        try:
+            write_text_atomic(output, render(fmt, report, color=False))
+        except OSError as exc:  # read-only place, /proc, a parent that is a file
+            usage_error(f"cannot write the report to {output}: {exc.strerror or exc}")
         click.echo(f"{report.errors} errors, {report.warnings} warnings ({len(files)} files; "
                    f"report written to {output})", err=True)
     else:
