@@ -60,6 +60,8 @@ def _read_json(path: Path, out: _Out, code: str) -> tuple[Any, str] | None:
         out.add(path, code, f"cannot read {path.name}: {exc}")
     except json.JSONDecodeError as exc:
         out.add(path, code, f"{path.name} is not valid JSON: {exc.msg}", line=exc.lineno, col=exc.colno)
+    except (ValueError, RecursionError) as exc:  # a 5000-digit integer, [[[[…]]]] nested past the stack
+        out.add(path, code, f"{path.name} is not usable JSON: {type(exc).__name__}: {str(exc)[:120]}")
     return None
 
 
@@ -113,8 +115,8 @@ def _check_steps(spec: RunSpec, metrics: Path, out: _Out) -> dict[int, tuple[flo
                 break
             try:
                 record = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                out.add(metrics, "PV502", f"not JSON: {exc}", line=number)
+            except (ValueError, RecursionError) as exc:  # also a 5000-digit integer, [[[[…]]]] past the stack
+                out.add(metrics, "PV502", f"not JSON: {str(exc)[:160]}", line=number)
                 expected += 1
                 continue
             if not isinstance(record, dict):

@@ -232,3 +232,21 @@ def test_metadata_must_summarise_its_step_records(run_copy):
     codes = _codes(run_copy)
     assert [(c[0], c[1]) for c in codes] == [("PV516", "epoch-000.metadata.json"),
                                              ("PV516", "epoch-002.metadata.json")]
+
+
+def test_json_python_cannot_hold_is_a_finding_not_a_traceback(run_copy):
+    # A 5000-digit integer trips Python's int-string limit and deep nesting its recursion limit:
+    # both are ValueError/RecursionError, not JSONDecodeError.
+    path = run_copy / "metrics.jsonl"
+    lines = path.read_text().splitlines()
+    lines[2] = '{"step": 1' + "9" * 5000 + "}"
+    lines[3] = "[" * 100_000 + "]" * 100_000
+    path.write_text("\n".join(lines) + "\n")
+    (run_copy / "config.json").write_text("[" * 100_000 + "]" * 100_000)
+    meta = run_copy / "ckpt" / "epoch-001.metadata.json"
+    meta.write_text(meta.read_text().replace('"epoch": 1', '"epoch": 1' + "9" * 5000, 1))
+    codes = _codes(run_copy)
+    assert ("PV502", "metrics.jsonl", 3) in codes and ("PV502", "metrics.jsonl", 4) in codes
+    assert ("PV515", "config.json", 1) in codes and ("PV507", "epoch-001.metadata.json", 1) in codes
+    result = CliRunner().invoke(cli, ["check-run", str(CONTRACT), str(run_copy)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output  # not a crash
