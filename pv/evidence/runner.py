@@ -111,6 +111,8 @@ def parse_junit(data: bytes) -> list[_Case]:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise JUnitError(f"not well-formed XML: {exc}") from None
+    except (LookupError, ValueError) as exc:  # <?xml encoding="klingon"?>
+        raise JUnitError(f"unusable XML: {exc}") from None
     if root.tag not in ("testsuites", "testsuite"):
         raise JUnitError(f"root element is <{root.tag}>, not <testsuites> or <testsuite>")
     cases = []

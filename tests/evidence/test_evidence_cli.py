@@ -208,3 +208,14 @@ def test_trace_does_not_follow_links_out_of_the_root(cli_repo, tmp_path):
     (cli_repo.root / "linkdir").symlink_to(outside)
     result = invoke("trace", "--root", str(cli_repo.root), "--format", "json")
     assert "test_leak" not in result.output
+
+
+def test_validate_bad_junit_exits_2_like_discharge(cli_repo, tmp_path):
+    # Before: an unusable --junit was one PV416 warning and `pv validate` exited 0 over unchecked gates.
+    report = tmp_path / "r.xml"
+    for text in ('<!DOCTYPE x [<!ENTITY a "b">]><testsuites/>', '<?xml version="1.0" encoding="klingon"?><a/>'):
+        report.write_text(text, encoding="utf-8")
+        result = invoke("validate", "--root", str(cli_repo.root), "--no-cache", "--junit", str(report))
+        assert result.exit_code == 2 and "cannot use --junit" in result.output, result.output
+        result = invoke("discharge", "--root", str(cli_repo.root), "--junit", str(report))
+        assert result.exit_code == 2 and "cannot use --junit" in result.output, result.output

@@ -138,6 +138,7 @@ def test_junit_report_is_read_instead_of_running(pyrepo, family):
     (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><testsuites>&a;</testsuites>', "DOCTYPE"),
     (b"<testsuites><testcase", "well-formed"),
     (b"<html></html>", "<html>"),
+    (b'<?xml version="1.0" encoding="klingon"?><testsuites/>', "unknown encoding"),
 ])
 def test_hostile_or_wrong_junit_is_refused(data, reason):
     with pytest.raises(runner.JUnitError, match=reason):
