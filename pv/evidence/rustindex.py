@@ -16,14 +16,16 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+# An unterminated string or raw string runs to the end of the file (as rustc reads it);
+# failing the match instead made every later `r#"` or `"` rescan the rest: quadratic.
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
   | (?P<line_comment>//[^\n]*)
   | (?P<block_comment>/\*)
-  | (?P<raw_string>(?:br|cr|r)(?P<hashes>\#*)"(?:.|\n)*?"(?P=hashes))
+  | (?P<raw_string>(?:br|cr|r)(?P<hashes>\#*)"(?:.|\n)*?(?:"(?P=hashes)|\Z))
   | (?P<raw_ident>r\#[A-Za-z_]\w*)
-  | (?P<string>(?:b|c)?"(?:[^"\\]|\\.|\\\n)*")
+  | (?P<string>(?:b|c)?"(?:[^"\\]|\\(?:.|\Z))*(?:"|\Z))
   | (?P<char>b?'(?:[^'\\\n]|\\(?:u\{[0-9a-fA-F]{1,6}\}|x[0-9a-fA-F]{2}|.))')
   | (?P<lifetime>'[A-Za-z_]\w*)
   | (?P<ident>[A-Za-z_]\w*)
@@ -32,6 +34,8 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+
+MAX_ITEM_DEPTH = 256  # mod/impl/trait nesting; real code stays far below
 
 _TEST_ATTRS = {"test", "rstest", "test_case", "proptest", "quickcheck", "wasm_bindgen_test", "proof",
                "test_log::test", "tokio::test", "async_std::test", "kani::proof", "serial_test::serial"}
@@ -208,6 +212,9 @@ class _Scanner:
                 i += 1
                 continue
             prefix, in_cfg_test = frame
+            if len(prefix) > MAX_ITEM_DEPTH:  # every item keeps its whole path: depth² memory
+                self.result.error = f"nests modules deeper than {MAX_ITEM_DEPTH} levels; not scanned"
+                return self.result
             if text == "#":
                 attr, i = self._attribute(i)
                 if attr:

@@ -157,3 +157,31 @@ def test_char_literals_hide_braces():
         fn b() {}
     """))
     assert ("b",) in rust.items
+
+
+@pytest.mark.parametrize("source", [
+    'r##"' * 10_000,    # each unterminated raw string used to rescan the rest of the file
+    '"\\' * 20_000,     # unterminated strings ending in a lone backslash, likewise
+    'b"\\' * 20_000,
+])
+def test_unterminated_literals_scan_in_linear_time(source):
+    import time
+
+    start = time.perf_counter()
+    index_source(source)
+    assert time.perf_counter() - start < 1.0  # was 4-20 s for these 40-60 KB files
+
+
+def test_unterminated_literal_runs_to_the_end_of_the_file():
+    rust = index_source('fn before() {}\nconst S: &str = r#"never closed\nfn inside() {}\n')
+    assert ("before",) in rust.items and ("inside",) not in rust.items
+    rust = index_source('fn before() {}\nconst S: &str = "never closed\nfn inside() {}\n')
+    assert ("before",) in rust.items and ("inside",) not in rust.items
+
+
+def test_module_nesting_is_capped_not_quadratic_in_memory():
+    # 100k nested `mod m {` (700 KB) kept a 100k-long path per item: gigabytes.
+    rust = index_source("mod m {" * 100_000)
+    assert rust.error is not None and "deeper than" in rust.error
+    shallow = index_source("mod m { " * 200 + "#[test] fn t() {}" + "}" * 200)
+    assert shallow.error is None and ("m",) * 200 + ("t",) in shallow.items
