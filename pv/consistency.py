@@ -305,12 +305,12 @@ PEER_KEYS = ("depends_on", "peer_contracts", "parent_contracts")
 def safe_repo_path(root: Path, relative: str) -> Path | None:
     """Resolve `relative` inside `root`; None if it is absolute or escapes the root."""
     pure = PurePosixPath(relative.replace("\\", "/"))
-    if pure.is_absolute() or re.match(r"^[A-Za-z]:", relative):
-        return None
-    candidate = (root / pure).resolve()
+    if pure.is_absolute() or re.match(r"^[A-Za-z]:", relative) or "\0" in relative:
+        return None  # a NUL byte makes every os call raise ValueError
     try:
+        candidate = (root / pure).resolve()
         candidate.relative_to(root.resolve())
-    except ValueError:
+    except (ValueError, OSError):  # outside the root; a loop or an over-long name
         return None
     return candidate
 
@@ -341,7 +341,7 @@ def check_peer_files(doc: Document, ctx: Any) -> list[Finding]:
                 if target is None:
                     findings.append(doc.finding(path, "PV203", f"`{name}` is outside the repository root",
                                                 hint="name contracts by a path relative to the repository root"))
-                elif not target.is_file():
+                elif not _is_file(target):
                     findings.append(doc.finding(path, "PV203", f"`{name}` does not exist",
                                                 hint="fix the path (relative to the repository root)"))
             elif re.fullmatch(r"[\w.-]+-v\d+", name):
@@ -349,6 +349,13 @@ def check_peer_files(doc: Document, ctx: Any) -> list[Finding]:
                     findings.append(doc.finding(path, "PV203", f"no contract file `{name}.yaml` was found",
                                                 hint="name an existing contract (its file name without .yaml)"))
     return findings
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # e.g. a component over NAME_MAX
+        return False
 
 
 def _find_contract(doc: Document, stem: str, contract_dirs: tuple[str, ...]) -> bool:

@@ -43,3 +43,14 @@ def test_changed_content_misses_the_cache(tmp_path: Path) -> None:
     assert not [f for f in validate_file(contract, ctx).findings if f.code == "PV220"]
     contract.write_text(contract.read_text().replace("total_obligations: 2", "total_obligations: 5"))
     assert [f for f in validate_file(contract, ctx).findings if f.code == "PV220"]
+
+
+def test_peer_paths_the_os_cannot_take_are_findings_not_crashes(tmp_path: Path) -> None:
+    # A NUL byte (ValueError from every os call) and a 300-character name (ENAMETOOLONG) were PV900 crashes.
+    contract = tmp_path / "c-v1.yaml"
+    contract.write_text('metadata:\n  depends_on:\n    - "a\\0b/c.yaml"\n    - "' + "a" * 300 + '/b.yaml"\n',
+                        encoding="utf-8")
+    ctx = CheckContext(Config(root=tmp_path), skip=frozenset({"evidence", "formulas"}))
+    findings = validate_file(contract, ctx).findings
+    assert not [f for f in findings if f.code.startswith("PV9")], findings
+    assert sorted((f.code, f.line) for f in findings if f.code == "PV203") == [("PV203", 3), ("PV203", 4)]
