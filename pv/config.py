@@ -33,9 +33,12 @@ def load_config(root: Path) -> Config:
     if not pyproject.is_file():
         return Config(root=root)
     try:
-        table = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("pv", {})
+        tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         return Config(root=root, errors=(f"{pyproject}: cannot read [tool.pv]: {exc}",))
+    table = tool.get("pv", {}) if isinstance(tool, dict) else None
+    if not isinstance(table, dict):  # `tool = 5` or `[tool] pv = 5`
+        return Config(root=root, errors=(f"{pyproject}: [tool.pv] must be a table",))
     errors = []
 
     def strings(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -54,9 +57,16 @@ def load_config(root: Path) -> Config:
             return default
         return value
 
+    contract_dirs = strings("contract_dirs", ("contracts",))
+    real_root = root.resolve()
+    for directory in contract_dirs:
+        # pyproject.toml comes with pull requests too: it may not point pv outside the repository.
+        target = (root / directory).resolve()
+        if Path(directory).is_absolute() or not (target == real_root or real_root in target.parents):
+            errors.append(f"[tool.pv] contract_dirs: `{directory}` is outside the repository root")
     return Config(
         root=root,
-        contract_dirs=strings("contract_dirs", ("contracts",)),
+        contract_dirs=contract_dirs,
         select=strings("select", ()),
         ignore=strings("ignore", ()),
         limits=LoadLimits(positive_int("max_file_bytes", DEFAULT_MAX_BYTES),

@@ -117,6 +117,21 @@ def test_bad_tool_pv_config_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert code == 2 and "contract_dirs" in out
 
 
+
+@pytest.mark.parametrize("toml, message", [
+    ("tool = 5\n", "must be a table"),                      # was an AttributeError traceback
+    ("[tool]\npv = 5\n", "must be a table"),
+    ('[tool.pv]\ncontract_dirs = ["/etc"]\n', "outside the repository root"),  # pyproject comes with PRs
+    ('[tool.pv]\ncontract_dirs = ["specs/../.."]\n', "outside the repository root"),
+])
+def test_hostile_tool_pv_config_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str,
+                                        message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(toml)
+    (tmp_path / "specs").mkdir()
+    monkeypatch.chdir(tmp_path)
+    code, out = run("validate", "--no-cache")
+    assert code == 2 and message in out, out
+
 def test_json_format_is_stable_and_complete() -> None:
     code, out = validate("--format", "json", str(BROKEN), str(CLEAN))
     data = json.loads(out)
