@@ -76,8 +76,48 @@ def test_optimizer_sha_matches_saved_state(finished_run):
 
 
 @pytest.mark.contract("GATE-TRAIN-002")
-def test_crash_during_write_leaves_last_good_pair(tiny_config, monkeypatch):
-    """Power cut while epoch 1's checkpoint is renamed into place: epoch 0's pair survives intact."""
+def test_every_artifact_is_fsynced_then_renamed_into_place(tiny_config, monkeypatch):
+    """Each checkpoint, metadata, config and status file is a temp file in its own directory, fsynced,
+    then moved over its name with os.replace: a crash leaves the old file or the new one, never half."""
+    from pv import atomic
+    from pv.reference.train import run
+
+    cfg = tiny_config(epochs=2)
+    run_dir = Path(cfg.run_dir)
+    fsynced: set[int] = set()  # inodes of the files fsynced so far
+    renamed: list[str] = []
+    real_replace, real_fsync = os.replace, os.fsync
+
+    def recording_fsync(fd):
+        fsynced.add(os.fstat(fd).st_ino)
+        real_fsync(fd)
+
+    def recording_replace(src, dst):
+        src, dst = Path(src), Path(dst)
+        if run_dir in dst.parents:
+            assert src.parent == dst.parent and src.name.startswith("."), (src, dst)
+            inode = os.stat(src).st_ino
+            assert inode in fsynced, f"{dst.name} was renamed into place before an fsync"
+            fsynced.discard(inode)
+            renamed.append(dst.relative_to(run_dir).as_posix())
+        real_replace(src, dst)
+
+    monkeypatch.setattr(atomic.os, "fsync", recording_fsync)
+    monkeypatch.setattr(atomic.os, "replace", recording_replace)
+    assert run(cfg).status.value == "COMPLETED"
+    monkeypatch.undo()
+
+    expected = ["config.json", "status.json"] + [
+        p.relative_to(run_dir).as_posix() for epoch in (0, 1)
+        for p in (artifacts.checkpoint_path(run_dir, epoch), artifacts.metadata_path(run_dir, epoch))]
+    assert sorted(renamed) == sorted(expected), "every artifact is renamed into place exactly once"
+
+
+@pytest.mark.contract("GATE-TRAIN-002")
+@pytest.mark.parametrize("victim", ["epoch-001.pt", "epoch-001.metadata.json"])
+def test_crash_during_write_leaves_last_good_pair(tiny_config, monkeypatch, victim):
+    """Power cut while one of epoch 1's files is renamed into place: epoch 0's pair survives intact,
+    epoch 1 does not count, and a resume finishes the run."""
     from pv import atomic
     from pv.reference.train import run
 
@@ -85,7 +125,7 @@ def test_crash_during_write_leaves_last_good_pair(tiny_config, monkeypatch):
     real_replace = os.replace
 
     def failing_replace(src, dst):
-        if str(dst).endswith("epoch-001.pt"):
+        if str(dst).endswith(victim):
             raise KeyboardInterrupt("simulated crash inside os.replace")
         real_replace(src, dst)
 
@@ -95,22 +135,34 @@ def test_crash_during_write_leaves_last_good_pair(tiny_config, monkeypatch):
     monkeypatch.setattr(atomic.os, "replace", real_replace)
 
     run_dir = Path(cfg.run_dir)
-    assert artifacts.checkpoint_epochs(run_dir) == [0]
+    assert not (run_dir / "ckpt" / victim).exists(), "the interrupted file never appears under its name"
+    assert not artifacts.metadata_path(run_dir, 1).exists()
     assert [p.name for p in (run_dir / "ckpt").iterdir() if p.name.startswith(".")] == [], "temp file removed"
     found = artifacts.latest_good_epoch(run_dir)
     assert found is not None and found[0] == 0
     assert found[2]["optimizer_state_sha"] == artifacts.sha256(found[1][artifacts.OPTIMIZER_MEMBER])
+    resumed = run(cfg, resume=True)
+    assert resumed.status.value == "COMPLETED" and resumed.epochs_completed == 3
+    assert artifacts.latest_good_epoch(run_dir)[0] == 2
 
 
 @pytest.mark.contract("GATE-TRAIN-002")
 def test_torn_pair_is_skipped_on_resume(tiny_config):
-    """A checkpoint whose metadata never arrived (crash between the two writes) is not used."""
+    """A pair that does not add up (metadata missing, unparsable or with another optimizer sha; a truncated
+    checkpoint) is not used."""
     from pv.reference.train import run
 
     cfg = tiny_config(epochs=2)
     assert run(cfg).status.value == "COMPLETED"
     run_dir = Path(cfg.run_dir)
-    artifacts.metadata_path(run_dir, 1).unlink()
+    assert artifacts.latest_good_epoch(run_dir)[0] == 1
+    meta = artifacts.metadata_path(run_dir, 1)
+    original = meta.read_text(encoding="utf-8")
+    meta.write_text(original.replace(read_json(meta)["optimizer_state_sha"], "0" * 64), encoding="utf-8")
+    assert artifacts.latest_good_epoch(run_dir)[0] == 0, "an optimizer sha mismatch disqualifies the pair"
+    meta.write_text(original[:40], encoding="utf-8")
+    assert artifacts.latest_good_epoch(run_dir)[0] == 0, "unparsable metadata disqualifies the pair"
+    meta.unlink()
     found = artifacts.latest_good_epoch(run_dir)
     assert found is not None and found[0] == 0
     # A truncated checkpoint (torn copy) is skipped the same way.

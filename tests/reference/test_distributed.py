@@ -71,3 +71,21 @@ def test_two_process_run_completes_and_passes_check_run(tmp_path):
     assert status["status"] == "COMPLETED" and status["world_size"] == 2
     result = CliRunner().invoke(cli, ["check-run", str(CONTRACT), str(run_dir)])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.contract("GATE-TRAIN-013")
+def test_only_rank_zero_writes(tiny_config):
+    """In-process, with the collectives of a one-process world: a rank other than 0 trains, decides and
+    returns the same result as rank 0, and leaves nothing on disk."""
+    from pathlib import Path
+
+    from pv.reference import distributed
+    from pv.reference.train import Trainer
+
+    main_cfg, other_cfg = tiny_config(epochs=1), tiny_config(epochs=1)
+    main = Trainer(main_cfg, distributed.DistContext(rank=0)).fit()
+    other = Trainer(other_cfg, distributed.DistContext(rank=1)).fit()
+    assert main.status.value == other.status.value == "COMPLETED"
+    assert other.epochs_completed == 1 and other.steps == 10 and len(other.history) == 1
+    assert (Path(main_cfg.run_dir) / "status.json").is_file()
+    assert not Path(other_cfg.run_dir).exists(), "rank 1 wrote artifacts"

@@ -60,6 +60,7 @@ def test_throughput_and_utilisation_in_range(run_dir):
     assert len({r["tokens_per_sec"] for r in records}) > 1
 
 
+@pytest.mark.contract("GATE-TRAIN-008")
 def test_util_meter_is_bounded_on_cpu():
     import time
 
@@ -77,3 +78,36 @@ def test_util_meter_is_bounded_on_cpu():
     time.sleep(0.05)  # idle: close to 0 %
     _, idle = meter.stop()
     assert wall > 0 and 0 <= idle < 10 and 20 < busy <= 100  # loose: other processes share the CPU
+
+
+@pytest.mark.contract("GATE-TRAIN-008")
+def test_util_meter_divides_by_threads_and_clamps(monkeypatch):
+    """With scripted clocks: CPU time is shared out over the compute threads, and the result stays in
+    [0, 100] when the process burns more CPU than the threads could (other threads, clock skew)."""
+    import torch
+
+    from pv.reference import metrics
+
+    class Clocks:
+        wall = cpu = 0.0
+
+        def perf_counter(self) -> float:
+            return self.wall
+
+        def process_time(self) -> float:
+            return self.cpu
+
+    clocks = Clocks()
+    monkeypatch.setattr(metrics, "time", clocks)
+
+    def measure(threads: int, wall: float, cpu: float) -> tuple[float, float]:
+        meter = metrics.UtilMeter(torch.device("cpu"), threads)
+        meter.start()
+        clocks.wall += wall
+        clocks.cpu += cpu
+        return meter.stop()
+
+    assert measure(4, 2.0, 4.0) == (2.0, 50.0)  # 4 CPU-seconds over 4 threads in 2 s: half busy
+    assert measure(1, 1.0, 0.25) == (1.0, 25.0)
+    assert measure(1, 1.0, 3.0) == (1.0, 100.0)  # more CPU time than one thread has: clamped
+    assert measure(2, 0.0, 0.0) == (0.0, 0.0)  # no time passed: 0, not a division by zero

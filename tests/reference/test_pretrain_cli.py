@@ -84,6 +84,26 @@ def test_absent_synthetic_flag_means_real_compute(tmp_path, monkeypatch):
     losses = [r["train_loss"] for r in read_metrics(run_dir)]
     assert abs(losses[0] - math.log(256)) < 0.3, "an untrained byte model starts near ln(256)"
     assert losses[-1] < losses[0] - 0.3, "and learns"
+    # The recorded numbers are the model's: recompute step 0's training loss from the same seeded init
+    # and batch, and epoch 0's validation loss from the checkpointed weights.
+    import io
+
+    import torch
+
+    from pv.reference import artifacts, distributed
+    from pv.reference.model import lm_loss
+
+    fresh = train.Trainer(train.TrainConfig.from_dict(read_json(run_dir / "config.json")),
+                          distributed.DistContext())
+    x, y = fresh.stream.batch(0)
+    with torch.no_grad():
+        assert losses[0] == pytest.approx(lm_loss(fresh.model(x), y).item(), abs=1e-5)
+    members = artifacts.read_checkpoint(artifacts.checkpoint_path(run_dir, 0))
+    fresh.model.load_state_dict(torch.load(io.BytesIO(members["model.pt"]), weights_only=True))
+    val_loss = read_json(artifacts.metadata_path(run_dir, 0))["val_loss"]
+    with torch.no_grad():
+        recomputed = sum(lm_loss(fresh.model(x), y).item() for x, y in fresh.val) / len(fresh.val)
+    assert recomputed == pytest.approx(val_loss, abs=1e-5)
 
 
 @pytest.mark.contract("GATE-TRAIN-010")

@@ -150,3 +150,33 @@ def test_nan_aborts_before_the_update_is_applied(tiny_config):
         trainer.train_step(2)
     assert caught.value.status.value == "NUMERICAL_INSTABILITY" and caught.value.step == 2
     assert all(torch.isfinite(p).all() for p in trainer.model.parameters())
+
+
+@pytest.mark.contract("GATE-TRAIN-007")
+@pytest.mark.parametrize("where", ["inf_grad_norm", "inf_loss"])
+def test_inf_loss_or_grad_norm_aborts_before_the_update(tiny_config, monkeypatch, where):
+    """An Inf counts like a NaN, and a non-finite gradient norm with a finite loss aborts too."""
+    import torch
+
+    from pv.reference import distributed, train
+    from pv.reference.status import TrainingAbort
+
+    trainer = train.Trainer(tiny_config(), distributed.DistContext())
+    trainer.train_step(0)
+    before = [p.detach().clone() for p in trainer.model.parameters()]
+    if where == "inf_grad_norm":
+        # One parameter's gradient becomes Inf; the loss itself stays finite.
+        trainer.model.parameters().__next__().register_hook(lambda grad: grad * math.inf)
+    else:
+        real_loss = train.lm_loss
+        monkeypatch.setattr(train, "lm_loss", lambda logits, targets: real_loss(logits, targets) * math.inf)
+    with pytest.raises(TrainingAbort) as caught:
+        trainer.train_step(1)
+    assert caught.value.status.value == "NUMERICAL_INSTABILITY" and caught.value.step == 1
+    message = caught.value.message
+    if where == "inf_grad_norm":
+        assert "grad_norm=inf" in message and "train_loss=inf" not in message, message
+    else:
+        assert "train_loss=inf" in message, message
+    after = list(trainer.model.parameters())
+    assert all(torch.equal(a, b) for a, b in zip(before, after, strict=True)), "no update was applied"

@@ -10,8 +10,23 @@ pytest.importorskip("torch")
 from refhelpers import read_json, read_metrics
 
 
+def _record_steps(monkeypatch) -> list[int]:
+    """The steps that train_step computes from now on."""
+    from pv.reference.train import Trainer
+
+    steps: list[int] = []
+    real = Trainer.train_step
+
+    def recording(self, step):
+        steps.append(step)
+        return real(self, step)
+
+    monkeypatch.setattr(Trainer, "train_step", recording)
+    return steps
+
+
 @pytest.mark.contract("GATE-TRAIN-012")
-def test_resume_reproduces_uninterrupted_run(tiny_config, tmp_path):
+def test_resume_reproduces_uninterrupted_run(tiny_config, tmp_path, monkeypatch):
     from pv.reference.faults import InjectedCrash, parse_fault
     from pv.reference.train import run
 
@@ -22,7 +37,10 @@ def test_resume_reproduces_uninterrupted_run(tiny_config, tmp_path):
     with pytest.raises(InjectedCrash):  # mid-epoch 2: steps 20..24 are recorded, then the process "dies"
         run(broken, fault=parse_fault("crash:step=25"))
     assert [r["step"] for r in read_metrics(broken.run_dir)][-1] == 24
+    computed = _record_steps(monkeypatch)
     assert run(broken, resume=True).status.value == "COMPLETED"
+    # It continued from the last good pair (epoch 1, next step 20) rather than retraining from scratch.
+    assert computed == list(range(20, 30))
 
     a, b = read_metrics(whole.run_dir), read_metrics(broken.run_dir)
     assert [r["step"] for r in b] == list(range(30)), "the resume rewound the records past the checkpoint"
@@ -48,14 +66,16 @@ def test_resume_reproduces_uninterrupted_run(tiny_config, tmp_path):
 
 
 @pytest.mark.contract("GATE-TRAIN-012")
-def test_resume_without_checkpoint_starts_over(tiny_config):
+def test_resume_without_checkpoint_starts_over(tiny_config, monkeypatch):
     from pv.reference.faults import InjectedCrash, parse_fault
     from pv.reference.train import run
 
     cfg = tiny_config(epochs=2)
     with pytest.raises(InjectedCrash):  # dies before the first epoch ends
         run(cfg, fault=parse_fault("crash:step=4"))
+    computed = _record_steps(monkeypatch)
     assert run(cfg, resume=True).status.value == "COMPLETED"
+    assert computed == list(range(20))
     assert [r["step"] for r in read_metrics(cfg.run_dir)] == list(range(20))
 
 
