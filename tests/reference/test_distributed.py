@@ -71,6 +71,35 @@ def test_two_process_run_completes_and_passes_check_run(tmp_path):
     assert status["status"] == "COMPLETED" and status["world_size"] == 2
     result = CliRunner().invoke(cli, ["check-run", str(CONTRACT), str(run_dir)])
     assert result.exit_code == 0, result.output
+    # The numbers rank 0 recorded (and judged) are the means over both ranks, not its own: recompute
+    # step 0's loss on each rank's batch from the seeded init, and epoch 0's validation loss on each
+    # rank's validation share from the checkpointed weights.
+    import io
+
+    import torch
+
+    from pv.reference import artifacts, distributed
+    from pv.reference.data import ShardStream, read_stdlib_corpus, split_corpus, validation_batches, windows
+    from pv.reference.model import lm_loss
+    from pv.reference.train import TrainConfig, Trainer
+
+    cfg = TrainConfig.from_dict(read_json(run_dir / "config.json"))
+    model = Trainer(cfg, distributed.DistContext()).model
+    train_tokens, val_tokens = split_corpus(read_stdlib_corpus(cfg.corpus_bytes))
+    with torch.no_grad():
+        step0 = [lm_loss(model(x), y).item() for x, y in (
+            ShardStream(windows(train_tokens, cfg.context), cfg.batch_size, cfg.seed, rank, 2).batch(0)
+            for rank in (0, 1))]
+        members = artifacts.read_checkpoint(artifacts.checkpoint_path(run_dir, 0))
+        model.load_state_dict(torch.load(io.BytesIO(members["model.pt"]), weights_only=True))
+        model.eval()
+        val = []
+        for rank in (0, 1):
+            batches = validation_batches(windows(val_tokens, cfg.context), cfg.batch_size, cfg.val_batches, rank, 2)
+            val.append(sum(lm_loss(model(x), y).item() for x, y in batches) / len(batches))
+    assert abs(step0[0] - step0[1]) > 1e-4, "the ranks train on different batches"
+    assert read_metrics(run_dir)[0]["train_loss"] == pytest.approx(sum(step0) / 2, abs=1e-5)
+    assert read_json(artifacts.metadata_path(run_dir, 0))["val_loss"] == pytest.approx(sum(val) / 2, abs=1e-5)
 
 
 @pytest.mark.contract("GATE-TRAIN-013")
