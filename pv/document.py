@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,17 @@ def format_path(path: YamlPath) -> str:
             out += f".{part}" if out else str(part)
     return out
 
+
+_LINE_BREAK = re.compile("\r\n|\r|\n")
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of a file as editors and GitHub number them: only LF, CRLF and CR end a line.
+
+    (libyaml also breaks lines at NEL, LS and PS, and str.splitlines at more; the
+    loader maps libyaml's positions onto these lines.)
+    """
+    return _LINE_BREAK.split(text)
 
 @dataclass
 class Document:
@@ -112,7 +124,7 @@ class Document:
         if not isinstance(value, str):
             return line, col
         index = max(0, min(index, len(value)))
-        lines = self.text.splitlines()
+        lines = source_lines(self.text)
         first = lines[line - 1] if 0 < line <= len(lines) else ""
         opener = first[col - 1 : col] if col - 1 < len(first) else ""
         if end_line == line and "\n" not in value:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pv.document import Document, Span, YamlPath
+from pv.document import Document, Span, YamlPath, source_lines
 from pv.findings import Finding
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -91,9 +91,32 @@ def _event_parser(text: str):
             return
 
 
+_ODD_BREAK = re.compile("[\x85\u2028\u2029]")
+
+
+def _line_starts(text: str) -> list[int] | None:
+    """Offsets of line starts, when libyaml's line numbers would be wrong (None otherwise).
+
+    libyaml (YAML 1.1) also ends a line at NEL, LS and PS; editors, GitHub and
+    YAML 1.2 do not, so every finding after one would be a line off.
+    """
+    if not _ODD_BREAK.search(text):
+        return None
+    return [0] + [m.end() for m in re.finditer("\r\n|\r|\n", text)]
+
+
+def _position(starts: list[int], mark) -> tuple[int, int]:
+    """1-based (line, col) of a libyaml mark (its `index` counts characters)."""
+    import bisect
+
+    line = bisect.bisect_right(starts, mark.index)
+    return line, mark.index - starts[line - 1] + 1
+
+
 class _Builder:
-    def __init__(self, file: str, limits: LoadLimits, make_finding) -> None:
+    def __init__(self, file: str, limits: LoadLimits, make_finding, text: str = "") -> None:
         self.limits = limits
+        self.starts = _line_starts(text)
         self.finding = make_finding
         self.findings: list[Finding] = []
         self.value_spans: dict[YamlPath, Span] = {}
@@ -101,9 +124,10 @@ class _Builder:
         self.documents = 0
         self.root: Any = None
 
-    @staticmethod
-    def _span(event) -> Span:
+    def _span(self, event) -> Span:
         s, e = event.start_mark, event.end_mark
+        if self.starts is not None:
+            return _position(self.starts, s) + _position(self.starts, e)
         return (s.line + 1, s.column + 1, e.line + 1, e.column + 1)
 
     def build(self, events) -> Any:
@@ -327,7 +351,7 @@ def parse_source(source: Source, limits: LoadLimits = LoadLimits()) -> tuple[Doc
 
     if text.startswith("\ufeff"):
         text = text[1:]
-    builder = _Builder(shown, limits, finding)
+    builder = _Builder(shown, limits, finding, text)
     try:
         data = builder.build(_event_parser(text))
     except _Stop:
@@ -337,8 +361,13 @@ def parse_source(source: Source, limits: LoadLimits = LoadLimits()) -> tuple[Doc
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
         message = f"{context}: {problem}" if context else str(problem)
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        source_line = next(iter(text.splitlines()[line - 1 : line]), "")
+        if mark is None:
+            line, col = 1, 1
+        elif builder.starts is not None:
+            line, col = _position(builder.starts, mark)
+        else:
+            line, col = mark.line + 1, mark.column + 1
+        source_line = next(iter(source_lines(text)[line - 1 : line]), "")
         hint = "YAML does not allow tabs for indentation; indent with spaces" if "\t" in source_line else None
         return None, builder.findings + [finding(line, col, "PV001", f"invalid YAML: {message}", hint=hint)]
     if not isinstance(data, dict):

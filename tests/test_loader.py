@@ -168,3 +168,18 @@ def test_symlink_leaving_the_root_prints_nothing_of_the_target(tmp_path: Path) -
     result = CliRunner().invoke(cli, ["validate", str(tmp_path / "contracts"), "--root", str(tmp_path), "--no-cache"])
     assert result.exit_code == 1 and "PV010" in result.output
     assert "s3cr3t" not in result.output
+
+
+
+def test_unicode_line_separators_do_not_shift_line_numbers(tmp_path: Path) -> None:
+    # libyaml (YAML 1.1) ends a line at NEL/LS/PS; editors and GitHub do not, and annotations must match them.
+    path = tmp_path / "c.yaml"
+    for sep in ("\u2028", "\x85", "\u2029"):
+        path.write_text(f'metadata:\r\n  description: "a{sep}b"\r\n  version: 1\r\nlist: [x, y]\n', encoding="utf-8")
+        doc, findings = load(path, tmp_path)
+        assert findings == [] and doc is not None
+        assert doc.span(("metadata", "version"))[:2] == (3, 12)
+        assert doc.span(("list", 1))[:2] == (4, 11)
+    path.write_text("# c\u2028omment\nmetadata:\n  k: 1\n", encoding="utf-8")  # a libyaml parse error
+    doc, findings = load(path, tmp_path)
+    assert doc is None and codes(findings) == [("PV001", 2, 9)]

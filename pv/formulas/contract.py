@@ -9,7 +9,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from pv.document import Document
+from pv.document import Document, source_lines
 from pv.findings import Finding
 from pv.formulas.limits import FILE_SECONDS, STEP_SECONDS, StepResult, run_steps
 from pv.formulas.model import BOOL, SECTION, Formula, Section, _suggest, load_section, parse_claim_value
@@ -88,7 +88,7 @@ def symbolic_findings(section: Section) -> list[Finding]:
 def _written(section: Section, path: tuple, value: Any) -> Any:
     """The claim's value as written in the file (`21.640` keeps its three decimals), else `value`."""
     line, col, end_line, end_col = section.doc.span(path)
-    lines = section.doc.text.splitlines()
+    lines = source_lines(section.doc.text)
     if isinstance(value, float) and line == end_line and 0 < line <= len(lines):
         text = lines[line - 1][col - 1:end_col - 1].strip()
         if parse_claim_value(text) is not None or text.replace(".", "", 1).lstrip("+-").isdigit():

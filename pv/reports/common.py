@@ -10,8 +10,9 @@ from pv.report import Report
 # C0/C1 control characters except tab and newline, DEL, and the Unicode
 # bidirectional controls ("Trojan Source"): contract text comes from pull
 # requests, so it must not be able to move the cursor, recolour the terminal
-# or visually reorder what a reviewer reads.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# or visually reorder what a reviewer reads. LS/PS do not end a source line
+# (pv numbers lines as editors do), so they must not look like one either.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _escape_char(match: re.Match[str]) -> str:

@@ -20,7 +20,7 @@ MAX_WIDTH = 120  # longer source lines are cut to a window around the column
 TAB = 4
 
 # libyaml (which positions findings) counts these as line breaks; so must we.
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_LINE_BREAK = re.compile("\r\n|[\r\n]")  # as pv.document.source_lines: NEL/LS/PS do not end a line
 
 RESET = "\x1b[0m"
 BOLD = "\x1b[1m"

@@ -133,11 +133,12 @@ def test_wide_characters_count_double() -> None:
     assert start == 6 and count == 6
 
 
-def test_crlf_and_unicode_line_breaks_match_libyaml_numbering() -> None:
+def test_crlf_ends_a_line_but_unicode_line_separators_do_not() -> None:
+    # Lines are numbered as editors and GitHub number them (the loader maps libyaml's marks onto them).
     out = one("a: 1\r\nb: 2\r\nc: bad\r\n", 3, 4, 7)
     assert " > 3 | c: bad" in out and "\r" not in out
     out = one("a: 1\u2028b: 2\nc: 3\n", 2, 1, 2)
-    assert " > 2 | b: 2" in out
+    assert " > 2 | c: 3" in out and "   1 | a: 1\\u2028b: 2" in out
 
 
 def test_long_lines_are_cut_to_a_window_around_the_column() -> None:
