@@ -55,3 +55,14 @@ def test_real_run_stops_early_with_exit_zero(tmp_path):
     assert status["status"] == "EARLY_STOP" and status["exit_code"] == 0
     assert status["epochs_completed"] == 3 and len(status["history"]) == 3
     assert not (run_dir / "ckpt" / "epoch-003.pt").exists()
+
+    # Patience: epoch 0 reports 3.0 (injected), which the real losses after it (about 5) never beat,
+    # and the target is out of reach. With --patience 3 the run stops after 4 epochs, not before.
+    run_dir = tmp_path / "patience"
+    result = CliRunner().invoke(cli, tiny_cli_args(run_dir, epochs=6, steps_per_epoch=5)
+                                + ["--target-val-loss", "0.1", "--min-epochs", "2", "--patience", "3",
+                                   "--inject-fault", "val_loss:epoch=0,value=3.0"])
+    assert result.exit_code == 0, result.output
+    status = read_json(run_dir / "status.json")
+    assert status["status"] == "EARLY_STOP" and status["epochs_completed"] == 4, status
+    assert min(status["history"][1:]) > 3.0 and "patience 3" in status["message"]
