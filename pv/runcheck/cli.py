@@ -41,6 +41,8 @@ def check_run(contract: Path, run_dir: Path, fmt: str, plot: Path | None) -> Non
             click.echo(f"loss curve written to {plot}", err=True)
         except PlotUnavailable as exc:
             raise click.UsageError(str(exc)) from None
+        except OSError as exc:  # /proc/x.png, a parent that is a file, a read-only place
+            raise click.UsageError(f"cannot write the loss curve to {plot}: {exc.strerror or exc}") from None
     findings = sorted(findings)
     click.echo(_render(fmt, root, findings, [_display(contract, root), _display(run_dir, root)]), nl=False)
     errors = sum(1 for f in findings if f.severity == Severity.ERROR)

@@ -211,6 +211,14 @@ def test_plot(good_run, tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size < 200_000
 
 
+
+def test_plot_to_an_unwritable_path_is_a_usage_error(good_run, tmp_path):
+    pytest.importorskip("matplotlib")
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check-run", str(CONTRACT), str(good_run), "--plot", str(blocker / "c.png")])
+    assert result.exit_code == 2 and "cannot write the loss curve" in result.output, result.output
+
 def test_caps_from_formulas_must_agree_with_training_regime(run_copy, tmp_path):
     text = CONTRACT.read_text(encoding="utf-8")
     if "epoch_zero_cap_from_scratch:" not in text:
