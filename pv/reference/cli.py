@@ -143,6 +143,13 @@ def _run(cfg, resume: bool, fault, plot: bool, quiet: bool) -> None:  # noqa: AN
         raise click.UsageError(str(exc)) from None
     except OSError as exc:  # unreadable corpus, full disk, ...
         raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
+    except MemoryError:
+        raise click.ClickException("out of memory: the model does not fit (--vocab-size, --d-model?)") from None
+    except RuntimeError as exc:  # torch's allocator: "DefaultCPUAllocator: can't allocate memory"
+        if "allocate" not in str(exc) and "out of memory" not in str(exc):
+            raise
+        raise click.ClickException(f"out of memory: the model does not fit (--vocab-size, --d-model?): "
+                                   f"{str(exc).splitlines()[0][:200]}") from None
     except KeyboardInterrupt:
         status_line.clear()
         click.echo(f"pv pretrain: interrupted; `pv pretrain --run-dir {cfg.run_dir} --resume` continues "

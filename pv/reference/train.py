@@ -99,6 +99,8 @@ class TrainConfig:
             raise ValueError("lr_max must be a positive number")
         if self.warmup_steps < 0:
             raise ValueError("warmup_steps must be >= 0")
+        if not math.isfinite(self.target_val_loss):  # NaN would never stop the run, nor fit in config.json
+            raise ValueError("target_val_loss must be a finite number")
 
     @property
     def total_steps(self) -> int:

@@ -169,3 +169,18 @@ def test_interrupt_and_io_errors_are_reported_not_raised(tmp_path, monkeypatch):
     result = _invoke(tiny_cli_args(tmp_path / "d"))
     assert result.exit_code == 1 and "No space left on device" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_model_too_big_for_memory_and_a_nan_target_are_messages(tmp_path, monkeypatch):
+    from pv.reference import train
+
+    def too_big(*args, **kwargs):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] DefaultCPUAllocator: can't allocate memory")
+
+    monkeypatch.setattr(train, "run", too_big)
+    result = _invoke(tiny_cli_args(tmp_path / "m"))
+    assert result.exit_code == 1 and "out of memory" in result.output
+    assert isinstance(result.exception, SystemExit)  # not a crash
+    monkeypatch.undo()
+    nan = _invoke(tiny_cli_args(tmp_path / "n") + ["--target-val-loss", "nan"])
+    assert nan.exit_code == 2 and "target_val_loss must be a finite number" in nan.output
