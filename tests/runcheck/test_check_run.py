@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -258,3 +259,14 @@ def test_json_python_cannot_hold_is_a_finding_not_a_traceback(run_copy):
     assert ("PV515", "config.json", 1) in codes and ("PV507", "epoch-001.metadata.json", 1) in codes
     result = CliRunner().invoke(cli, ["check-run", str(CONTRACT), str(run_copy)])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output  # not a crash
+
+
+def test_boundaries_are_inclusive(run_copy):
+    """The contract's limits are ≤ and ≥: a loss of exactly twice the previous epoch's passes, and an
+    early stop after exactly min_epochs_before_early_stop epochs is allowed."""
+    previous = json.loads((run_copy / "ckpt" / "epoch-001.metadata.json").read_text())["val_loss"]
+    _edit_json(run_copy / "ckpt" / "epoch-002.metadata.json", val_loss=2 * previous)
+    _edit_json(run_copy / "status.json", status="EARLY_STOP", exit_code=0, epochs_completed=3)
+    assert _codes(run_copy) == []
+    _edit_json(run_copy / "ckpt" / "epoch-002.metadata.json", val_loss=math.nextafter(2 * previous, math.inf))
+    assert [c[0] for c in _codes(run_copy)] == ["PV509"]
