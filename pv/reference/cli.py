@@ -99,7 +99,11 @@ def pretrain(ctx: click.Context, **opts: object) -> None:
             data = json.loads(config_file.read_text(encoding="utf-8"))
             from pv.reference.train import TrainConfig
             cfg = TrainConfig.from_dict(data)
-        except (ValueError, TypeError) as exc:
+            # The run continues where it is: a copied or moved run dir (or a config.json naming
+            # /etc) must not make --resume write into the directory recorded in the file.
+            cfg.run_dir = str(run_dir)
+            cfg.validate()  # wrong types ("epochs": "3") fail here, not deep inside the loop
+        except (ValueError, TypeError, AttributeError, RecursionError) as exc:
             raise click.UsageError(f"{config_file}: {exc}") from None
         cfg.device = str(opts["device"])
         cfg.threads = opts["threads"]  # type: ignore[assignment]

@@ -184,3 +184,26 @@ def test_a_model_too_big_for_memory_and_a_nan_target_are_messages(tmp_path, monk
     monkeypatch.undo()
     nan = _invoke(tiny_cli_args(tmp_path / "n") + ["--target-val-loss", "nan"])
     assert nan.exit_code == 2 and "target_val_loss must be a finite number" in nan.output
+
+
+def test_resume_writes_into_the_given_run_dir_not_the_one_config_json_names(tmp_path):
+    import json
+    import shutil
+
+    original = tmp_path / "original"
+    assert _invoke(tiny_cli_args(original, epochs=1, steps_per_epoch=2)).exit_code == 0
+    before = sorted(p.name for p in (original / "ckpt").iterdir())
+    copy = tmp_path / "copy"
+    shutil.copytree(original, copy)
+    config = json.loads((copy / "config.json").read_text())
+    config["epochs"] = 2
+    (copy / "config.json").write_text(json.dumps(config))
+    result = _invoke(["pretrain", "--run-dir", str(copy), "--resume", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (original / "ckpt").iterdir()) == before  # untouched
+    assert (copy / "ckpt" / "epoch-001.pt").is_file()
+    assert read_json(copy / "config.json")["run_dir"] == str(copy)
+    config["epochs"] = "3"  # a wrong type is a usage error, not a TypeError traceback
+    (copy / "config.json").write_text(json.dumps(config))
+    bad = _invoke(["pretrain", "--run-dir", str(copy), "--resume", "--quiet"])
+    assert bad.exit_code == 2 and "config.json" in bad.output and isinstance(bad.exception, SystemExit)
