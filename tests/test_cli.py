@@ -199,6 +199,8 @@ def test_jobs_give_the_same_report_as_one_process() -> None:
     one = validate("--format", "json", str(FIXTURES))
     many = validate("--format", "json", "--jobs", "2", str(FIXTURES))
     assert one == many
+    report = json.loads(one[1])
+    assert one[0] == 1 and report["summary"]["files"] >= 20 and report["summary"]["errors"] >= 10
 
 
 def test_rules_lists_every_code_and_explain_describes_one() -> None:
