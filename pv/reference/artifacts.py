@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -50,9 +52,16 @@ def write_checkpoint(path: Path, members: dict[str, bytes]) -> None:
 def read_checkpoint(path: Path) -> dict[str, bytes]:
     """All members of a checkpoint; raises ValueError if it is not a readable one."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            return {name: archive.read(name) for name in archive.namelist()}
-    except (OSError, zipfile.BadZipFile, KeyError) as exc:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # /dev/zero, a FIFO: reading would never end
+            raise ValueError(f"{path}: not a readable checkpoint: not a regular file")
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            with zipfile.ZipFile(handle) as archive:
+                # Members are stored, not compressed: more declared bytes than the file holds is a zip bomb.
+                if sum(info.file_size for info in archive.infolist()) > size:
+                    raise ValueError(f"{path}: not a readable checkpoint: members larger than the file")
+                return {name: archive.read(name) for name in archive.namelist()}
+    except (OSError, zipfile.BadZipFile, KeyError, EOFError) as exc:
         raise ValueError(f"{path}: not a readable checkpoint: {exc}") from exc
 
 
@@ -81,7 +90,7 @@ def latest_good_epoch(run_dir: Path) -> tuple[int, dict[str, bytes], dict[str, A
         try:
             metadata = json.loads(metadata_path(run_dir, epoch).read_text(encoding="utf-8"))
             members = read_checkpoint(checkpoint_path(run_dir, epoch))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: [[[[…]]]] metadata
             continue
         if (isinstance(metadata, dict) and OPTIMIZER_MEMBER in members
                 and metadata.get("optimizer_state_sha") == sha256(members[OPTIMIZER_MEMBER])):

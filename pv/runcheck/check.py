@@ -54,6 +54,9 @@ def _at(text: str, key: str) -> dict[str, int]:
 
 def _read_json(path: Path, out: _Out, code: str) -> tuple[Any, str] | None:
     try:
+        if not path.is_file():  # a FIFO would block the read forever, a directory cannot be read
+            out.add(path, code, f"cannot read {path.name}: not a regular file")
+            return None
         text = path.read_text(encoding="utf-8")
         return json.loads(text), text
     except (OSError, UnicodeDecodeError) as exc:

@@ -191,3 +191,25 @@ def test_killed_process_leaves_last_good_pair(tmp_path):
                               "--quiet"], capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr
     assert read_json(run_dir / "status.json")["epochs_completed"] == 3
+
+
+def test_hostile_checkpoint_files_are_refused_not_read(tmp_path):
+    """check-run and --resume read run dirs that may come from elsewhere: no hang, no zip bomb, no crash."""
+    import zipfile
+
+    device = tmp_path / "zero.pt"
+    device.symlink_to("/dev/zero")  # reading it never ends
+    fifo = tmp_path / "fifo.pt"
+    os.mkfifo(fifo)  # opening it for reading blocks while no one writes
+    bomb = tmp_path / "bomb.pt"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("optimizer.pt", b"\0" * (20 * 1024 * 1024))  # 20 KB on disk
+    for path, reason in ((device, "not a regular file"), (fifo, "not a regular file"),
+                         (bomb, "larger than the file")):
+        with pytest.raises(ValueError, match=reason):
+            artifacts.read_checkpoint(path)
+    run_dir = tmp_path / "run"
+    artifacts.write_epoch(run_dir, 0, {"optimizer.pt": b"state"},
+                          {"optimizer_state_sha": artifacts.sha256(b"state")})
+    artifacts.metadata_path(run_dir, 0).write_text("[" * 100_000 + "]" * 100_000)
+    assert artifacts.latest_good_epoch(run_dir) is None  # RecursionError is "unusable", not a crash

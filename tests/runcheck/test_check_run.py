@@ -270,3 +270,14 @@ def test_boundaries_are_inclusive(run_copy):
     assert _codes(run_copy) == []
     _edit_json(run_copy / "ckpt" / "epoch-002.metadata.json", val_loss=math.nextafter(2 * previous, math.inf))
     assert [c[0] for c in _codes(run_copy)] == ["PV509"]
+
+
+def test_fifo_or_directory_in_place_of_a_json_file_does_not_hang(run_copy):
+    import os
+
+    (run_copy / "config.json").unlink()
+    os.mkfifo(run_copy / "config.json")  # reading it blocked check-run forever
+    (run_copy / "status.json").unlink()
+    (run_copy / "status.json").mkdir()
+    codes = _codes(run_copy)
+    assert ("PV515", "config.json", 1) in codes and ("PV515", "status.json", 1) in codes
