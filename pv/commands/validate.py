@@ -63,10 +63,10 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str,
     cache = None if no_cache else ResultCache(cache_dir or root / ".pv_cache")
     options: dict[str, object] = {"run": run_evidence}
     if junit is not None:
-        from pv.evidence.runner import JUnitError, parse_junit
+        from pv.evidence.runner import JUnitError, parse_junit, read_junit
 
         try:  # refuse a report that cannot be used up front, as `pv discharge --junit` does
-            parse_junit(junit.read_bytes())
+            parse_junit(read_junit(junit))
         except (OSError, JUnitError) as exc:
             usage_error(f"cannot use --junit {junit}: {getattr(exc, 'strerror', None) or exc}")
         options["junit"] = junit

@@ -78,7 +78,7 @@ def _run(doc: Document, results: list[OwnerResult], root: Path, options: dict) -
     report = None
     if junit:
         try:
-            report = (Path(str(junit)).read_bytes(), str(junit))
+            report = (runner.read_junit(str(junit)), str(junit))
         except OSError as exc:
             return [doc.finding((), "PV416", f"cannot read the JUnit report {junit}: {exc.strerror or exc}")]
     timeout = options.get("timeout")

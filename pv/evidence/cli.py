@@ -104,7 +104,7 @@ def discharge(paths: tuple[Path, ...], root: Path | None, junit: Path | None, ga
     report = None
     if junit is not None:
         try:
-            report = (junit.read_bytes(), str(junit))
+            report = (runner.read_junit(junit), str(junit))
         except OSError as exc:
             _fail(f"cannot read --junit {junit}: {exc.strerror or exc}")
     if gates:

@@ -100,6 +100,12 @@ class JUnitError(Exception):
     """The JUnit report cannot be used (unreadable, hostile or not JUnit)."""
 
 
+def read_junit(path: Path | str) -> bytes:
+    """The report's bytes, at most one past the cap (`--junit /dev/zero` must not read forever)."""
+    with open(path, "rb") as handle:
+        return handle.read(MAX_JUNIT_BYTES + 1)
+
+
 def parse_junit(data: bytes) -> list[_Case]:
     if len(data) > MAX_JUNIT_BYTES:
         raise JUnitError(f"report is larger than {MAX_JUNIT_BYTES} bytes")

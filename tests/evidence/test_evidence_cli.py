@@ -219,3 +219,13 @@ def test_validate_bad_junit_exits_2_like_discharge(cli_repo, tmp_path):
         assert result.exit_code == 2 and "cannot use --junit" in result.output, result.output
         result = invoke("discharge", "--root", str(cli_repo.root), "--junit", str(report))
         assert result.exit_code == 2 and "cannot use --junit" in result.output, result.output
+
+
+def test_junit_from_an_endless_device_is_capped_not_read_forever(cli_repo):
+    import os
+
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    for command in ("validate", "discharge"):
+        result = invoke(command, "--root", str(cli_repo.root), "--junit", "/dev/zero")
+        assert result.exit_code == 2 and "larger than" in result.output, result.output
