@@ -6,6 +6,7 @@ an obligation whose formulas passed the static checks.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Any
 
@@ -157,6 +158,8 @@ def _prepare_claim(section: Section, formula: Formula, claim: dict, path: tuple)
     expected, tolerance = parsed
     explicit = claim.get("tolerance")
     if isinstance(explicit, int | float) and not isinstance(explicit, bool) and explicit >= 0:
+        if isinstance(explicit, float) and not math.isfinite(explicit):
+            return None  # reported by the claim's shape check (PV311)
         tolerance = Fraction(repr(explicit)) if isinstance(explicit, float) else Fraction(explicit)
     if tolerance is None:
         from pv.formulas.claims import default_tolerance

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -422,6 +423,10 @@ def _check_claim_shape(section: Section, formula: Formula, path: YamlPath, claim
     elif formula.type == NUM and (isinstance(value, bool) or parse_claim_value(value) is None):
         section.add(path + ("value",), "PV311", f"`{formula.name}` is a number; its claim's value must be "
                     f"a number or `number ± tolerance`, got {value!r}")
+    tolerance = claim.get("tolerance")
+    if isinstance(tolerance, float) and not math.isfinite(tolerance):  # .inf passes anything; .nan nothing
+        section.add(path + ("tolerance",), "PV311", f"claim {index + 1} of `{formula.name}`: the tolerance "
+                    f"must be a finite number, got {tolerance!r}")
 
 
 def _value_problem(value: Any, domain: Domain) -> str | None:

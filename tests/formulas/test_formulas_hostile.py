@@ -143,3 +143,21 @@ def test_the_file_budget_caps_many_slow_steps() -> None:
     assert time.monotonic() - started < 5
     assert [r.error for r in results[:3]] == ["timeout"] * 3
     assert results[-1].error == "budget"
+
+
+def test_non_finite_claim_tolerance_is_a_finding_not_a_crash(run_formulas) -> None:
+    # `tolerance: .inf` crashed the check (PV900: Fraction('inf')); `.nan` was silently ignored.
+    findings = run_formulas("""
+        formulas:
+          symbols:
+            x: "real > 0"
+          definitions:
+            f:
+              formula: "x + 1"
+              claims:
+                - {at: {x: 2}, value: 500, tolerance: .inf}
+                - {at: {x: 2}, value: 3, tolerance: .nan}
+    """)
+    assert "PV900" not in codes(findings)
+    bad = [(f.line, f.message) for f in findings if f.code == "PV311"]
+    assert [line for line, _ in bad] == [9, 10] and all("finite" in message for _, message in bad)
