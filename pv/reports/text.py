@@ -101,7 +101,8 @@ def _headline(finding: Finding, style: _Style) -> str:
         location = finding.file
     severity = finding.severity.label
     message = printable(finding.message).replace("\n", "\n    ")
-    return (f"{style(BOLD, printable(location))}: {style(COLORS[finding.severity], severity)} "
+    location = printable(location).replace("\n", "\\n")  # a file named `x\ny.yaml:1:1: …` forges no line
+    return (f"{style(BOLD, location)}: {style(COLORS[finding.severity], severity)} "
             f"{style(BOLD, finding.code)} {message}")
 
 

@@ -164,6 +164,13 @@ def test_hostile_file_name_is_escaped_too() -> None:
     assert "\x1b" not in out and "evil\\x1b[31m.yaml: error PV010 missing" in out
 
 
+def test_newline_in_a_file_name_cannot_forge_a_finding_line() -> None:
+    f = finding(3, 1, "PV105", Severity.ERROR, "bad", file="x\nok.yaml:1:1: info PV100 fine")
+    out = render("text", Report(root=ROOT, files=[], findings=[f]))
+    assert "x\\nok.yaml:1:1: info PV100 fine:3:1: error PV105 bad" in out
+    assert not any(line.startswith("ok.yaml") for line in out.splitlines())
+
+
 def test_multiline_message_is_indented() -> None:
     out = one("a: 1\n", 1, 1, 2, message="first\nsecond")
     assert "error PV105 first\n    second\n" in out
