@@ -47,6 +47,13 @@ def _format_finding(f: Finding) -> str:
     return text + (f"\n    hint: {f.hint}" if f.hint else "")
 
 
+def _echo(text: str = "") -> None:
+    """Print a text-report line; contract text in it (refs, ids) cannot reach the terminal raw."""
+    from pv.reports.common import printable
+
+    click.echo(printable(text))
+
+
 # --- pv discharge ----------------------------------------------------------------
 
 _RESOLUTION_LABEL = {"missing-file": "missing", "missing-symbol": "missing", "unresolvable": "unresolvable",
@@ -196,26 +203,26 @@ def _discharge_text(payload: list[dict], findings: list[Finding]) -> None:
     for contract in payload:
         head = contract["file"]
         extra = ", ".join(x for x in (contract["contract_id"], contract["status"]) if x)
-        click.echo(f"{head}" + (f" ({extra})" if extra else ""))
+        _echo(f"{head}" + (f" ({extra})" if extra else ""))
         for gate in contract["gates"]:
             facts = [gate["discharge_status"] or "no discharge_status",
                      f"verdict {gate['verdict']}" if gate["verdict"] else "no verdict"]
             if gate["ship_blocking"]:
                 facts.append("ship-blocking")
-            click.echo(f"  {gate['id']:<24} {gate['outcome']:<12} ({', '.join(facts)})")
+            _echo(f"  {gate['id']:<24} {gate['outcome']:<12} ({', '.join(facts)})")
             for row in gate["evidence"]:
                 took = f"  {row['duration']:.2f} s" if row["duration"] is not None else ""
                 note = f"  - {row['message']}" if row["message"] and row["outcome"] not in ("passed",) else ""
-                click.echo(f"    {row['outcome']:<13} {row['ref']}{took}{note}")
+                _echo(f"    {row['outcome']:<13} {row['ref']}{took}{note}")
             if not gate["evidence"]:
-                click.echo("    (no evidence cited)")
-        click.echo()
+                _echo("    (no evidence cited)")
+        _echo()
     shown = [f for f in findings if f.severity >= Severity.WARNING]
     for finding in shown:
-        click.echo(_format_finding(finding))
+        _echo(_format_finding(finding))
     s = _summary(payload, findings)
     parts = ", ".join(f"{n} {k}" for k, n in sorted(s["evidence_outcomes"].items()))
-    click.echo(f"{s['gates']} gates; evidence: {parts or 'none'}; "
+    _echo(f"{s['gates']} gates; evidence: {parts or 'none'}; "
                f"{s['errors']} errors, {s['warnings']} warnings, {s['infos']} notes")
 
 
@@ -259,34 +266,34 @@ def trace(paths: tuple[Path, ...], root: Path | None, fmt: str, no_markers: bool
 
 def _trace_text(traces, loose, load_findings: list[Finding], no_markers: bool) -> None:
     for finding in load_findings:
-        click.echo(_format_finding(finding))
+        _echo(_format_finding(finding))
     for t in traces:
-        click.echo(f"{t.file}" + (f" ({t.contract_id})" if t.contract_id else ""))
+        _echo(f"{t.file}" + (f" ({t.contract_id})" if t.contract_id else ""))
         gates = {g.id: g for g in t.gates}
         for inv in t.invariants:
-            click.echo(f"  {inv.id}")
+            _echo(f"  {inv.id}")
             for ref in inv.harness:
-                click.echo(f"    harness {ref.ref} [{ref.classification}]")
+                _echo(f"    harness {ref.ref} [{ref.classification}]")
             for gate_id in inv.gates:
                 gate = gates[gate_id]
-                click.echo(f"    -> {gate_id} ({gate.discharge_status or gate.verdict or 'no status'})")
+                _echo(f"    -> {gate_id} ({gate.discharge_status or gate.verdict or 'no status'})")
                 for ref in gate.tests:
-                    click.echo(f"         {ref.ref} [{ref.classification}]")
+                    _echo(f"         {ref.ref} [{ref.classification}]")
                 if not gate.tests:
-                    click.echo("         (no evidence)")
+                    _echo("         (no evidence)")
         orphans = [g for g in t.gates if not g.invariants]
         for gate in orphans:
-            click.echo(f"  (no invariant) -> {gate.id} ({gate.discharge_status or gate.verdict or 'no status'})")
+            _echo(f"  (no invariant) -> {gate.id} ({gate.discharge_status or gate.verdict or 'no status'})")
             for ref in gate.tests:
-                click.echo(f"         {ref.ref} [{ref.classification}]")
-        click.echo(f"  uncovered invariants: {', '.join(t.uncovered) or 'none'}")
-        click.echo(f"  gates without evidence: {', '.join(t.without_evidence) or 'none'}")
-        click.echo()
+                _echo(f"         {ref.ref} [{ref.classification}]")
+        _echo(f"  uncovered invariants: {', '.join(t.uncovered) or 'none'}")
+        _echo(f"  gates without evidence: {', '.join(t.without_evidence) or 'none'}")
+        _echo()
     if no_markers:
         return
     if loose:
-        click.echo("tests that declare a gate which does not list them:")
+        _echo("tests that declare a gate which does not list them:")
         for u in loose:
-            click.echo(_format_finding(u.finding()))
+            _echo(_format_finding(u.finding()))
     else:
-        click.echo("tests that declare a gate which does not list them: none")
+        _echo("tests that declare a gate which does not list them: none")

@@ -229,3 +229,14 @@ def test_junit_from_an_endless_device_is_capped_not_read_forever(cli_repo):
     for command in ("validate", "discharge"):
         result = invoke(command, "--root", str(cli_repo.root), "--junit", "/dev/zero")
         assert result.exit_code == 2 and "larger than" in result.output, result.output
+
+
+def test_discharge_and_trace_text_escape_contract_text(cli_repo):
+    # A cited reference is contract text from a pull request: no raw ESC, bidi override or NUL in the log.
+    text = BASE.format(verdict="pass", status="DISCHARGED", second="SECOND")
+    cli_repo.write(CONTRACT, text.replace("- tests/test_cli_fx.py::SECOND",
+                                          '- "tests/test_cli_fx.py::nope\\x1b[2J\\u202e\\x00"'))
+    for command in ("discharge", "trace"):
+        result = invoke(command, "--root", str(cli_repo.root))
+        assert "\x1b" not in result.output and "\u202e" not in result.output and "\x00" not in result.output
+        assert "\\x1b[2J\\u202e\\x00" in result.output, result.output
