@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,13 +35,41 @@ def _schema_digest() -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def machine_key() -> str:
+    """A random key kept outside every repository (`~/.cache/pv/cache-key`), part of each cache key.
+
+    `.pv_cache/` sits in the checkout, and a pull request can commit entries there
+    (`git add -f`); without a key it cannot know, it could plant an empty result
+    for a broken contract under the key pv would compute. If the key file cannot
+    be kept, this process uses a key of its own (nothing is reused, nothing is trusted).
+    """
+    path: Path | None = None
+    try:
+        path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pv" / "cache-key"
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) >= 32:
+            return key
+    except (OSError, RuntimeError, UnicodeDecodeError):  # no key yet; RuntimeError: no home directory
+        pass
+    key = secrets.token_hex(32)
+    if path is not None:
+        try:
+            write_text_atomic(path, key + "\n")
+            os.chmod(path, 0o600)
+        except OSError:
+            pass
+    return key
+
+
 class ResultCache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory / f"v{CACHE_FORMAT}"
+        self.secret = machine_key()  # computed here, so worker processes share it
 
     def key(self, display_name: str, text: str, checks: tuple[str, ...]) -> str:
         digest = hashlib.sha256()
-        for part in (__version__, _schema_digest(), display_name, ",".join(checks), text):
+        for part in (self.secret, __version__, _schema_digest(), display_name, ",".join(checks), text):
             digest.update(part.encode("utf-8", "surrogatepass"))
             digest.update(b"\0")
         return digest.hexdigest()

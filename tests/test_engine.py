@@ -54,3 +54,19 @@ def test_peer_paths_the_os_cannot_take_are_findings_not_crashes(tmp_path: Path) 
     findings = validate_file(contract, ctx).findings
     assert not [f for f in findings if f.code.startswith("PV9")], findings
     assert sorted((f.code, f.line) for f in findings if f.code == "PV203") == [("PV203", 3), ("PV203", 4)]
+
+
+def test_cache_entries_planted_in_the_checkout_are_not_trusted(tmp_path: Path) -> None:
+    # `.pv_cache/` lives in the checkout: a pull request can commit an empty result for a broken contract
+    # under the key it can compute (bytes, name, version, schemas). The machine key keeps such entries unused.
+    contract = tmp_path / "c-v1.yaml"
+    contract.write_text((FIXTURES / "valid" / "minimal-kernel-v1.yaml").read_text().replace(
+        "total_obligations: 2", "total_obligations: 5"))
+    attacker = ResultCache(tmp_path / ".pv_cache")
+    attacker.secret = ""  # everything but the machine key is public
+    ctx = CheckContext(Config(root=tmp_path), cache=attacker, skip=frozenset({"evidence"}))
+    validate_file(contract, ctx)  # writes the entry the attacker would commit...
+    for entry in (tmp_path / ".pv_cache").rglob("*.json"):
+        entry.write_text('{"findings": [], "needs": []}')  # ...forged to say "clean"
+    ctx = CheckContext(Config(root=tmp_path), cache=ResultCache(tmp_path / ".pv_cache"), skip=frozenset({"evidence"}))
+    assert [f for f in validate_file(contract, ctx).findings if f.code == "PV220"]
