@@ -226,3 +226,17 @@ def test_validate_does_not_import_torch_or_sympy() -> None:
             "print('LOADED', 'torch' in sys.modules, 'sympy' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "LOADED False False" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_select_and_ignore_never_hide_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A crashed check (PV900) filtered away by --select/--ignore turned exit 2 into a clean exit 0.
+    from pv import engine
+
+    def crash(doc, ctx):
+        raise RuntimeError("boom")
+
+    real = engine.resolve_check
+    monkeypatch.setattr(engine, "resolve_check", lambda spec: crash if spec.name == "consistency" else real(spec))
+    for option in (["--select", "PV1"], ["--ignore", "PV900"], ["--ignore", "ALL"]):
+        code, out = validate(*option, str(CLEAN))
+        assert code == 2 and "PV900" in out, (option, out)
