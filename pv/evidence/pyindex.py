@@ -219,6 +219,17 @@ def _direct_checks(body: list[ast.stmt]) -> tuple[bool, set[str]]:
     return False, called
 
 
+WILDCARD = "\0"  # in a param id: a part pv cannot compute statically
+
+
+def param_id_matches(param: str, ids: frozenset[str]) -> bool:
+    """Whether `param` is one of `ids`, where a WILDCARD part stands for any text."""
+    if param in ids:
+        return True
+    return any(WILDCARD in ident and re.fullmatch(".*".join(map(re.escape, ident.split(WILDCARD))), param,
+                                                  re.DOTALL) for ident in ids)
+
+
 def _ascii_id(text: str) -> str:
     """pytest escapes non-printable / non-ASCII characters in generated ids."""
     if not _NONASCII.search(text):
@@ -234,6 +245,8 @@ def _auto_id(node: ast.AST, argname: str, index: int) -> str | None:
         return str(-value if isinstance(node.op, ast.USub) else value)
     if isinstance(node, ast.Constant):
         value = node.value
+        if isinstance(value, str | bytes) and len(value) > 100:
+            return None  # pytest ≥ 9 falls back to argname+index, older ones keep the text: not static
         if isinstance(value, str):
             return _ascii_id(value)
         if isinstance(value, bytes):
@@ -241,9 +254,13 @@ def _auto_id(node: ast.AST, argname: str, index: int) -> str | None:
         if value is None or isinstance(value, (bool, int, float, complex)):
             return str(value)
         return None  # Ellipsis
-    if isinstance(node, (ast.Dict, ast.List, ast.Tuple, ast.Set, ast.Lambda, ast.Call, ast.BinOp)):
+    if isinstance(node, (ast.Dict, ast.List, ast.Tuple, ast.Set)):
         return f"{argname}{index}"
-    return None  # a name: could be a class, function, enum member or constant
+    if isinstance(node, ast.Lambda):
+        return "<lambda>"  # pytest uses a function's __name__
+    # A name, a call or an operation (`10**30`, `str(5)`, `"a" * 3`): the id is that of the value it
+    # computes (a number, a string, an object's argname+index), so it is not static.
+    return None
 
 
 def _unique(ids: list[str]) -> list[str]:
@@ -272,9 +289,11 @@ def _parametrize_ids(call: ast.Call, constants: dict[str, ast.AST]) -> tuple[lis
     ids_node = args[2] if len(args) > 2 else keywords.get("ids")
     if isinstance(names_node, ast.Constant) and isinstance(names_node.value, str):
         names = [n.strip() for n in names_node.value.split(",") if n.strip()]
+        bare = len(names) == 1  # "a": each value is the argument itself
     elif isinstance(names_node, (ast.List, ast.Tuple)) and all(
             isinstance(e, ast.Constant) and isinstance(e.value, str) for e in names_node.elts):
         names = [e.value for e in names_node.elts]
+        bare = False  # ("a",): each value is a 1-tuple, as pytest reads it
     else:
         return None, {}
     if isinstance(values_node, ast.Name):
@@ -308,7 +327,7 @@ def _parametrize_ids(call: ast.Call, constants: dict[str, ast.AST]) -> tuple[lis
                                           else [marks])
                     if reason:
                         skips[index] = reason
-        elif len(names) == 1:
+        elif bare:
             values = [element]
         elif isinstance(element, (ast.Tuple, ast.List)):
             values = list(element.elts)
@@ -320,10 +339,12 @@ def _parametrize_ids(call: ast.Call, constants: dict[str, ast.AST]) -> tuple[lis
         if len(values) != len(names):
             return None, {}
         parts = [_auto_id(v, n, index) for v, n in zip(values, names)]
-        if any(p is None for p in parts):
-            return None, {}
-        ids.append("-".join(p for p in parts if p is not None))
-    ids = _unique(ids)
+        # A value whose id only the running code knows (`10**30`, `str(x)`) matches any text there.
+        ids.append("-".join(WILDCARD if p is None else p for p in parts))
+    if all(not ident.replace(WILDCARD, "").replace("-", "") for ident in ids):
+        return None, {}  # nothing is known about any id
+    if not any(WILDCARD in ident for ident in ids):  # duplicates cannot be told with unknown parts
+        ids = _unique(ids)
     return ids, {ids[i]: reason for i, reason in skips.items()}
 
 

@@ -249,10 +249,12 @@ def _python_target(res: Resolution, module: pyindex.PyModule, item, ref: Referen
     res.exact = item.qualname
     if ref.param is not None:
         if item.param_ids is not None:
-            if ref.param not in item.param_ids:
+            from pv.evidence.pyindex import WILDCARD, param_id_matches
+
+            if not param_id_matches(ref.param, item.param_ids):
                 res.status = MISSING_SYMBOL
                 res.message = f"`{shown}` has no parametrize id `[{ref.param}]`"
-                known = sorted(item.param_ids)
+                known = sorted(k.replace(WILDCARD, "…") for k in item.param_ids)
                 res.hint = _suggest(ref.param, known) or "its ids are " + ", ".join(
                     f"`{k}`" for k in known[:8]) + (" …" if len(known) > 8 else "")
                 return

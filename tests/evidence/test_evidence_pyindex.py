@@ -230,3 +230,33 @@ def test_definitions_under_if_and_try_and_assigned_tests():
     for name in ("test_new", "test_old", "test_fallback", "test_generated"):
         assert module.functions[(name,)].is_test, name
     assert module.functions[("test_generated",)].asserts  # unknown body: not reported as empty
+
+
+def test_parametrize_ids_follow_pytest_for_computed_long_and_tuple_values():
+    # Checked against pytest 9.2's own collection: a computed value has the id of what it computes
+    # (`10**30` -> 1000…, `str(5)` -> 5), so that part is unknown rather than argname+index; strings over
+    # 100 characters depend on the pytest version; names given as a tuple take 1-tuples.
+    module = index_source(textwrap.dedent(f'''
+        import pytest
+        @pytest.mark.parametrize("regime,cap", [("finetune", 10.0), ("from_scratch", 2 * math.log(50257))])
+        def test_cap(regime, cap):
+            assert cap
+        @pytest.mark.parametrize("x", ["{"a" * 150}", 1])
+        def test_long(x):
+            assert x
+        @pytest.mark.parametrize(("a",), [(1,), (2,)])
+        def test_tuple_names(a):
+            assert a
+        @pytest.mark.parametrize("f", [lambda: 1])
+        def test_lambda(f):
+            assert f
+    '''))
+    from pv.evidence.pyindex import param_id_matches
+
+    cap = module.functions[("test_cap",)].param_ids
+    assert param_id_matches("finetune-10.0", cap) and param_id_matches("from_scratch-21.64", cap)
+    assert not param_id_matches("finetune-12.0", cap) and not param_id_matches("scratch-21.64", cap)
+    long_ids = module.functions[("test_long",)].param_ids
+    assert param_id_matches("x0", long_ids) and param_id_matches("a" * 150, long_ids)  # pytest 9 / pytest 8
+    assert module.functions[("test_tuple_names",)].param_ids == frozenset({"1", "2"})
+    assert module.functions[("test_lambda",)].param_ids == frozenset({"<lambda>"})
