@@ -123,6 +123,13 @@ def discharge(paths: tuple[Path, ...], root: Path | None, junit: Path | None, ga
         if missing:
             _fail("no such gate: " + ", ".join(missing))
     if not any(r.owner.entries for c in contracts for r in c.results):
+        if any(f.severity == Severity.ERROR for f in findings):  # e.g. a contract that does not parse
+            findings.sort()
+            if fmt == "json":
+                click.echo(json.dumps(_discharge_json(root_path, [], findings), indent=2))
+            else:
+                _discharge_text([], findings)
+            sys.exit(EXIT_FINDINGS)
         _fail("no gate cites any evidence; nothing to discharge")
     try:
         outcomes = runner.run_all([(c.key, c.results) for c in contracts], root_path, junit=report,

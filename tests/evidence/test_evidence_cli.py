@@ -240,3 +240,12 @@ def test_discharge_and_trace_text_escape_contract_text(cli_repo):
         result = invoke(command, "--root", str(cli_repo.root))
         assert "\x1b" not in result.output and "\u202e" not in result.output and "\x00" not in result.output
         assert "\\x1b[2J\\u202e\\x00" in result.output, result.output
+
+
+def test_discharge_reports_a_contract_that_does_not_parse(cli_repo):
+    # It said "no gate cites any evidence; nothing to discharge" (exit 2) and hid the YAML error.
+    cli_repo.write(CONTRACT, "contract_id: C-CLI\ngates: [tests/x.py::test_a]\n")
+    result = invoke("discharge", "--root", str(cli_repo.root))
+    assert result.exit_code == 1 and "PV001" in result.output, result.output
+    data = json.loads(invoke("discharge", "--root", str(cli_repo.root), "--format", "json").output)
+    assert [f["code"] for f in data["findings"]] == ["PV001"]
