@@ -7,6 +7,7 @@ an obligation whose formulas passed the static checks.
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -86,13 +87,16 @@ def symbolic_findings(section: Section) -> list[Finding]:
     return findings
 
 
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")  # 21.640, 1e-400
+
+
 def _written(section: Section, path: tuple, value: Any) -> Any:
     """The claim's value as written in the file (`21.640` keeps its three decimals), else `value`."""
     line, col, end_line, end_col = section.doc.span(path)
     lines = source_lines(section.doc.text)
     if isinstance(value, float) and line == end_line and 0 < line <= len(lines):
         text = lines[line - 1][col - 1:end_col - 1].strip()
-        if parse_claim_value(text) is not None or text.replace(".", "", 1).lstrip("+-").isdigit():
+        if parse_claim_value(text) is not None or _DECIMAL.fullmatch(text):
             return text
     return value
 
@@ -156,6 +160,13 @@ def _prepare_claim(section: Section, formula: Formula, claim: dict, path: tuple)
     if parsed is None:
         return None
     expected, tolerance = parsed
+    if isinstance(value, float):  # the value as written, not its nearest double (3.000…0001, 1e-400)
+        written = _written(section, path + ("value",), value)
+        if isinstance(written, str):
+            try:
+                expected = Fraction(written)
+            except (ValueError, ZeroDivisionError):
+                pass
     explicit = claim.get("tolerance")
     if isinstance(explicit, int | float) and not isinstance(explicit, bool) and explicit >= 0:
         if isinstance(explicit, float) and not math.isfinite(explicit):

@@ -449,3 +449,26 @@ def test_quantifier_in_a_definition_is_refused(run_formulas) -> None:
             f: "∀ p: p ≥ 0"
     """)
     assert "only open an obligation" in only(findings, "PV301").message
+
+
+def test_claim_value_is_taken_as_written_not_as_its_nearest_double(run_formulas) -> None:
+    # YAML turns 3.000…0005 into the double 3.0 and 1e-400 into 0.0, so both wrong claims passed
+    # (or were judged against 0 ± 0.1); the written text is the claim.
+    findings = run_formulas("""
+        formulas:
+          symbols:
+            x: "real > 0"
+          definitions:
+            f:
+              formula: "x + 1"
+              claims:
+                - at: {x: 2}
+                  value: 3.0000000000000000000000000000000000000000005
+                - at: {x: 2}
+                  value: 3.0000000000000000000000000000000000000000001
+                - at: {x: 2}
+                  value: 1e-400
+    """)
+    wrong = [(f.line, f.message) for f in findings if f.code == "PV310"]
+    assert [line for line, _ in wrong] == [10, 14], wrong
+    assert "1.0e-400 ± 1.0e-400" in wrong[1][1]
