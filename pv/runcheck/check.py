@@ -105,13 +105,35 @@ def check_run(spec: RunSpec, run_dir: Path, show: Any = str) -> list[Finding]:
     return out.finish()
 
 
+MAX_LINE_BYTES = 1 << 20
+
+
+def _lines(handle: Any) -> Any:
+    """The file's lines, each read with a cap: None stands for a line over MAX_LINE_BYTES (skipped)."""
+    while True:
+        raw = handle.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):  # skip the rest of it without holding it
+                raw = handle.readline(MAX_LINE_BYTES)
+            yield None
+            continue
+        yield raw
+
+
 def _check_steps(spec: RunSpec, metrics: Path, out: _Out) -> dict[int, tuple[float, float]]:
     """Check every record; return {step: (train_loss, grad_norm)} of the valid ones."""
     valid: dict[int, tuple[float, float]] = {}
     expected = 0
     placeholder_run = 0
     with open(metrics, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(_lines(handle), start=1):
+            if raw is None:
+                out.add(metrics, "PV502", f"the line is over {MAX_LINE_BYTES} bytes; a step record is a few "
+                        "hundred", line=number)
+                expected += 1
+                continue
             if not raw.endswith(b"\n"):
                 out.add(metrics, "PV502", "the last line is incomplete (the run was killed mid-write)",
                         line=number)

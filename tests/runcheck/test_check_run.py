@@ -281,3 +281,15 @@ def test_fifo_or_directory_in_place_of_a_json_file_does_not_hang(run_copy):
     (run_copy / "status.json").mkdir()
     codes = _codes(run_copy)
     assert ("PV515", "config.json", 1) in codes and ("PV515", "status.json", 1) in codes
+
+
+def test_an_over_long_metrics_line_is_skipped_not_held(run_copy):
+    from pv.runcheck.check import MAX_LINE_BYTES
+
+    path = run_copy / "metrics.jsonl"
+    lines = path.read_text().splitlines()
+    lines[2] = '{"pad": "' + "x" * (MAX_LINE_BYTES + 10) + '"}'  # a 1 GB line was read whole into memory
+    path.write_text("\n".join(lines) + "\n")
+    codes = _codes(run_copy)
+    assert ("PV502", "metrics.jsonl", 3) in codes
+    assert ("PV502", "metrics.jsonl", 4) not in codes  # the next line is read from its start
