@@ -44,6 +44,10 @@ class _Out:
         return sorted(self.findings)
 
 
+MAX_LINE_BYTES = 1 << 20  # a step record is a few hundred bytes
+MAX_JSON_BYTES = 16 << 20  # config, status and metadata files: a few KB
+
+
 def _at(text: str, key: str) -> dict[str, int]:
     """line= and col= of the first `"key"` in a JSON text (1, 1 when absent)."""
     index = text.find(f'"{key}"')
@@ -56,6 +60,9 @@ def _read_json(path: Path, out: _Out, code: str) -> tuple[Any, str] | None:
     try:
         if not path.is_file():  # a FIFO would block the read forever, a directory cannot be read
             out.add(path, code, f"cannot read {path.name}: not a regular file")
+            return None
+        if path.stat().st_size > MAX_JSON_BYTES:  # these files are a few hundred bytes
+            out.add(path, code, f"{path.name} is over {MAX_JSON_BYTES} bytes; not read")
             return None
         text = path.read_text(encoding="utf-8")
         return json.loads(text), text
@@ -103,9 +110,6 @@ def check_run(spec: RunSpec, run_dir: Path, show: Any = str) -> list[Finding]:
                 **(_at(config[1], "synthetic") if config else {}))
     _check_status(spec, run_dir, status, out)
     return out.finish()
-
-
-MAX_LINE_BYTES = 1 << 20
 
 
 def _lines(handle: Any) -> Any:

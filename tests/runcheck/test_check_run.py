@@ -293,3 +293,11 @@ def test_an_over_long_metrics_line_is_skipped_not_held(run_copy):
     codes = _codes(run_copy)
     assert ("PV502", "metrics.jsonl", 3) in codes
     assert ("PV502", "metrics.jsonl", 4) not in codes  # the next line is read from its start
+
+
+def test_an_oversized_json_file_is_not_read(run_copy, monkeypatch):
+    from pv.runcheck import check
+
+    monkeypatch.setattr(check, "MAX_JSON_BYTES", 64)  # the real cap is 16 MiB; config.json is ~600 bytes
+    codes = _codes(run_copy)
+    assert ("PV515", "config.json", 1) in codes
