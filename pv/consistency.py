@@ -84,7 +84,8 @@ def _references(doc: Document, defined: dict[str, YamlPath]) -> Iterator[Finding
             if ident not in defined and _namespace(ident) in namespaces | _kinds_defined(doc, ident):
                 yield dangling(ident, (list_key, index, field), f"`{field}` names")
     for index, item in _items(doc, "gates"):
-        for j, ident in enumerate(item.get("invariants") or []):
+        named = item.get("invariants")
+        for j, ident in enumerate(named if isinstance(named, list) else []):  # a wrong type is the schema's
             if isinstance(ident, str) and ident not in defined:
                 yield dangling(ident, ("gates", index, "invariants", j), "the gate names invariant")
     # Ids mentioned in prose, in a namespace this contract defines (e.g. INV-TRAIN-012).

@@ -70,3 +70,14 @@ def test_cache_entries_planted_in_the_checkout_are_not_trusted(tmp_path: Path) -
         entry.write_text('{"findings": [], "needs": []}')  # ...forged to say "clean"
     ctx = CheckContext(Config(root=tmp_path), cache=ResultCache(tmp_path / ".pv_cache"), skip=frozenset({"evidence"}))
     assert [f for f in validate_file(contract, ctx).findings if f.code == "PV220"]
+
+
+@pytest.mark.parametrize("value", ["7", "true", '"INV-MINI-001"', "1.5e308"])
+def test_gate_invariants_of_the_wrong_type_are_a_schema_finding_not_a_crash(tmp_path: Path, value: str) -> None:
+    # `invariants: 7` crashed the consistency check (PV900: int is not iterable); a string was iterated by char.
+    contract = tmp_path / "c-v1.yaml"
+    contract.write_text((FIXTURES / "valid" / "minimal-gated-v1.yaml").read_text().replace(
+        "invariants: [INV-MINI-001]", f"invariants: {value}"))
+    findings = validate_file(contract, CheckContext(Config(root=tmp_path), skip=frozenset({"evidence"}))).findings
+    assert not [f for f in findings if f.code.startswith("PV9") or f.code == "PV202"], findings
+    assert [f.code for f in findings if f.code == "PV102"] == ["PV102"]
