@@ -240,3 +240,13 @@ def test_select_and_ignore_never_hide_an_internal_error(monkeypatch: pytest.Monk
     for option in (["--select", "PV1"], ["--ignore", "PV900"], ["--ignore", "ALL"]):
         code, out = validate(*option, str(CLEAN))
         assert code == 2 and "PV900" in out, (option, out)
+
+
+def test_force_color_survives_a_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    # want_color() said yes, but click.echo stripped the ANSI codes from non-terminal output.
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    code, out = validate(str(BROKEN))
+    assert code == 1 and "\x1b[1;31merror" in out
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in validate(str(BROKEN))[1]

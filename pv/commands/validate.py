@@ -92,6 +92,8 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str,
         click.echo(f"{report.errors} errors, {report.warnings} warnings ({len(files)} files; "
                    f"report written to {output})", err=True)
     else:
-        click.echo(render(fmt, report, color=want_color(sys.stdout)), nl=False)
+        color = want_color(sys.stdout)
+        # click strips ANSI codes from piped output unless told: FORCE_COLOR must survive a pipe.
+        click.echo(render(fmt, report, color=color), nl=False, color=color)
 
     sys.exit(exit_code(findings, strict))
