@@ -7,6 +7,7 @@ Exit status: 0 clean, 1 findings at error level (or warnings with
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,9 @@ def discharge(paths: tuple[Path, ...], root: Path | None, junit: Path | None, ga
     A gate that claims pass while one of its tests fails is an error.
     """
     from pv.evidence import policy, runner
+
+    if not math.isfinite(timeout):  # FloatRange lets nan (and inf) through
+        _fail("--timeout must be a finite number of seconds")
 
     root_path, contracts, findings = _load(paths, root)
     report = None

@@ -249,3 +249,10 @@ def test_discharge_reports_a_contract_that_does_not_parse(cli_repo):
     assert result.exit_code == 1 and "PV001" in result.output, result.output
     data = json.loads(invoke("discharge", "--root", str(cli_repo.root), "--format", "json").output)
     assert [f["code"] for f in data["findings"]] == ["PV001"]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_discharge_timeout_must_be_finite(cli_repo, value):
+    # --timeout nan passed click's FloatRange(min=1) and crashed with a ValueError traceback.
+    result = invoke("discharge", "--root", str(cli_repo.root), "--timeout", value)
+    assert result.exit_code == 2 and "finite" in result.output
