@@ -60,7 +60,8 @@ def _setup_logging(quiet: bool) -> None:
               help="When the token stream runs out: start another pass (one INFO log) or stop "
                    "with STREAM_EXHAUSTED.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-@click.option("--threads", type=click.IntRange(1), help="torch threads per process.")
+@click.option("--threads", type=click.IntRange(1, 1024),  # 100000 made torch/libgomp segfault
+              help="torch threads per process.")
 @click.option("--init-from", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Start from the weights of this checkpoint (finetune).")
 @click.option("--resume", is_flag=True, help="Continue the run in --run-dir from its last good checkpoint.")

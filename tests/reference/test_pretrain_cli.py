@@ -207,3 +207,9 @@ def test_resume_writes_into_the_given_run_dir_not_the_one_config_json_names(tmp_
     (copy / "config.json").write_text(json.dumps(config))
     bad = _invoke(["pretrain", "--run-dir", str(copy), "--resume", "--quiet"])
     assert bad.exit_code == 2 and "config.json" in bad.output and isinstance(bad.exception, SystemExit)
+
+
+def test_absurd_thread_count_is_a_usage_error(tmp_path):
+    # --threads 100000 reached torch.set_num_threads and the process died with SIGSEGV (exit 139).
+    result = _invoke(tiny_cli_args(tmp_path / "t") + ["--threads", "100000"])
+    assert result.exit_code == 2 and "--threads" in result.output
