@@ -163,9 +163,7 @@ register("PV217", "changelog-future", E, "A changelog entry names a version newe
 register("PV220", "summary-mismatch", E, "A summary block disagrees with what it summarises.",
          "Counts such as `verification_summary.total_obligations` must equal the number "
          "of items they count; a stale summary misleads reviewers.")
-register("PV221", "vocabulary-suggestion", W, "A value is close to, but not in, a known vocabulary.",
-         "The value is not one of the known values of an open field, but is close to "
-         "one; it is probably a typo.")
+
 
 # --- PV9xx: pv itself ---------------------------------------------------------
 register("PV900", "internal-error", E, "pv hit an internal error on this file.",

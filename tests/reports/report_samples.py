@@ -30,7 +30,7 @@ def sample_report() -> Report:
     findings = [
         finding(3, 1, "PV101", Severity.ERROR, "unknown key `gatse`", path="gatse",
                 hint="did you mean `gates`?", end_line=3, end_col=6),
-        finding(5, 14, "PV221", Severity.WARNING, "`PASSS` is not a known verdict", path="gatse[0].verdict",
+        finding(5, 14, "PV203", Severity.WARNING, "`PASSS` is not a known verdict", path="gatse[0].verdict",
                 hint="did you mean `PASS`?", end_line=5, end_col=19),
         finding(1, 1, "PV100", Severity.INFO, "family not recognised", hint="set metadata.kind"),
         finding(0, 0, "PV010", Severity.ERROR, "cannot read contracts/gone-v1.yaml: No such file",

@@ -32,7 +32,7 @@ def test_sample_output() -> None:
         "family not recognised%0Ahint: set metadata.kind",
         "::error file=contracts/demo-v1.yaml,line=3,col=1,endColumn=5,title=PV101 unknown-key::"
         "unknown key `gatse`%0Ahint: did you mean `gates`?",
-        "::warning file=contracts/demo-v1.yaml,line=5,col=14,endColumn=18,title=PV221 vocabulary-suggestion::"
+        "::warning file=contracts/demo-v1.yaml,line=5,col=14,endColumn=18,title=PV203 missing-peer::"
         "`PASSS` is not a known verdict%0Ahint: did you mean `PASS`?",
         "::error file=contracts/gone-v1.yaml,title=PV010 unreadable-file::"
         "cannot read contracts/gone-v1.yaml: No such file",
@@ -93,7 +93,7 @@ def test_columns_only_for_single_line_spans() -> None:
 
 
 def test_up_to_the_caps_no_summary() -> None:
-    findings = many(Severity.ERROR, 10) + many(Severity.WARNING, 10, "PV221") + many(Severity.INFO, 10, "PV100")
+    findings = many(Severity.ERROR, 10) + many(Severity.WARNING, 10, "PV203") + many(Severity.INFO, 10, "PV100")
     report = Report(root=ROOT, files=["contracts/demo-v1.yaml"], findings=findings)
     assert hidden_count(report) == 0
     lines = render("github", report).splitlines()
@@ -102,7 +102,7 @@ def test_up_to_the_caps_no_summary() -> None:
 
 
 def test_over_the_cap_prints_everything_and_says_how_many_are_hidden() -> None:
-    findings = many(Severity.ERROR, 13) + many(Severity.WARNING, 4, "PV221") + many(Severity.INFO, 10, "PV100")
+    findings = many(Severity.ERROR, 13) + many(Severity.WARNING, 4, "PV203") + many(Severity.INFO, 10, "PV100")
     report = Report(root=ROOT, files=["contracts/demo-v1.yaml"], findings=findings)
     # 3 errors over the cap, and the summary notice takes one of the 10 notice slots
     assert hidden_count(report) == 4

@@ -28,7 +28,7 @@ def test_documented_shape() -> None:
     assert [(f["file"], f["line"], f["code"]) for f in data["findings"]] == [
         ("contracts/demo-v1.yaml", 1, "PV100"),
         ("contracts/demo-v1.yaml", 3, "PV101"),
-        ("contracts/demo-v1.yaml", 5, "PV221"),
+        ("contracts/demo-v1.yaml", 5, "PV203"),
         ("contracts/gone-v1.yaml", 0, "PV010"),
     ]
     assert data["findings"][2]["severity"] == "warning" and data["findings"][2]["path"] == "gatse[0].verdict"

@@ -62,7 +62,7 @@ def test_empty_report_is_valid(validator: jsonschema.protocols.Validator) -> Non
 def test_rule_descriptors_cover_exactly_the_rules_used(validator: jsonschema.protocols.Validator) -> None:
     run = sarif(sample_report(), validator)["runs"][0]
     descriptors = run["tool"]["driver"]["rules"]
-    assert [d["id"] for d in descriptors] == ["PV010", "PV100", "PV101", "PV221"]
+    assert [d["id"] for d in descriptors] == ["PV010", "PV100", "PV101", "PV203"]
     for descriptor in descriptors:
         rule = rules.get(descriptor["id"])
         assert descriptor["name"] == rule.name
@@ -79,12 +79,12 @@ def test_levels_messages_and_hints(validator: jsonschema.protocols.Validator) ->
     results = sarif(sample_report(), validator)["runs"][0]["results"]
     by_rule = {r["ruleId"]: r for r in results}
     assert by_rule["PV101"]["level"] == "error"
-    assert by_rule["PV221"]["level"] == "warning"
+    assert by_rule["PV203"]["level"] == "warning"
     assert by_rule["PV100"]["level"] == "note"
     assert by_rule["PV101"]["message"]["text"] == "unknown key `gatse`\nhint: did you mean `gates`?"
     assert by_rule["PV101"]["properties"] == {"yamlPath": "gatse", "hint": "did you mean `gates`?"}
     assert by_rule["PV010"]["message"]["text"].startswith("cannot read")
-    logical = by_rule["PV221"]["locations"][0]["logicalLocations"]
+    logical = by_rule["PV203"]["locations"][0]["logicalLocations"]
     assert logical == [{"fullyQualifiedName": "gatse[0].verdict", "kind": "member"}]
 
 

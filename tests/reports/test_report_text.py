@@ -26,7 +26,7 @@ contracts/demo-v1.yaml:3:1: error PV101 unknown key `gatse`
    4 |   - id: GATE-1
   hint: did you mean `gates`?
 
-contracts/demo-v1.yaml:5:14: warning PV221 `PASSS` is not a known verdict
+contracts/demo-v1.yaml:5:14: warning PV203 `PASSS` is not a known verdict
    4 |   - id: GATE-1
  > 5 |     verdict: PASSS
      |              ^^^^^
@@ -74,7 +74,7 @@ def test_summary_counts_and_plurals() -> None:
     f = finding(3, 1, "PV101", Severity.ERROR, "x")
     out = render("text", Report(root=ROOT, files=["a", "b"], findings=[f]))
     assert out.splitlines()[-1] == "1 error, 0 warnings (2 files checked)"
-    warnings = [finding(i, 1, "PV221", Severity.WARNING, "w") for i in (1, 2)]
+    warnings = [finding(i, 1, "PV203", Severity.WARNING, "w") for i in (1, 2)]
     out = render("text", Report(root=ROOT, files=["a"], findings=warnings))
     assert out.splitlines()[-1] == "0 errors, 2 warnings (1 file checked)"
 
