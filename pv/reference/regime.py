@@ -73,8 +73,6 @@ class TrainingRegime:
         return self.kind if self.kind == FINETUNE else f"{self.kind}(vocab_size={self.vocab_size})"
 
 
-DEFAULT_REGIME = TrainingRegime()
-
 
 def epoch_zero_val_loss_limit(regime: TrainingRegime) -> float:
     """The largest validation loss epoch 0 may report under `regime`.
