@@ -104,7 +104,8 @@ def check(doc: Document, ctx: object = None, engine: str = "auto") -> list[Findi
     errors = sorted(_validator(kind, engine).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:
         findings.extend(_to_findings(doc, error))
-    findings.extend(_misspelled_keys(doc, _schemas()[f"{kind}.schema.json"], doc.data, ()))
+    file = f"{kind}.schema.json"
+    findings.extend(_misspelled_keys(doc, _schemas()[file], doc.data, (), file))
     # jsonschema reports each missing key of one `required` separately: keep one finding each.
     unique = {(f.code, f.line, f.col, f.message): f for f in findings}
     return list(unique.values())
@@ -128,13 +129,14 @@ def _suggest(word: str, candidates: Iterable[str]) -> str | None:
     return closest(word, candidates)
 
 
-def _types_of(schema: Any) -> list[str]:
+def _types_of(schema: Any, base: str = "") -> list[str]:
     if not isinstance(schema, dict):
         return []
     if "$ref" in schema:
-        return _types_of(_resolve(schema["$ref"]))
+        target, file = _resolve_ref(schema["$ref"], base)
+        return _types_of(target, file)
     if "anyOf" in schema or "oneOf" in schema:
-        return [t for sub in schema.get("anyOf", schema.get("oneOf", [])) for t in _types_of(sub)]
+        return [t for sub in schema.get("anyOf", schema.get("oneOf", [])) for t in _types_of(sub, base)]
     kind = schema.get("type")
     if isinstance(kind, list):
         return kind
@@ -208,42 +210,37 @@ def _path_label(path: YamlPath) -> str:
 
 # --- did-you-mean for open objects --------------------------------------------------
 
-def _resolve(ref: str) -> dict:
-    file, _, pointer = ref.partition("#")
-    schema: Any = _schemas().get(file, {})
-    for part in [p for p in pointer.split("/") if p]:
-        schema = schema.get(part, {}) if isinstance(schema, dict) else {}
-    return schema if isinstance(schema, dict) else {}
+def _object_schema(schema: Any, value: Any, base: str) -> tuple[dict, str]:
+    """Follow $ref and pick the anyOf/oneOf alternative matching the value's shape.
 
-
-def _object_schema(schema: Any, value: Any) -> dict:
-    """Follow $ref and pick the alternative of anyOf/oneOf that matches the value's shape."""
+    Returns the schema and the file it lives in, so its own local refs resolve.
+    """
     for _ in range(16):  # refs are shallow; the bound guards against cycles
         if not isinstance(schema, dict):
-            return {}
+            return {}, base
         if "$ref" in schema:
-            schema = _resolve(schema["$ref"])
+            schema, base = _resolve_ref(schema["$ref"], base)
             continue
         alternatives = schema.get("anyOf") or schema.get("oneOf")
         if alternatives:
             wanted = "object" if isinstance(value, dict) else "array" if isinstance(value, list) else None
-            schema = next((alt for alt in alternatives if _types_of(alt)[:1] == [wanted]), {})
+            schema = next((alt for alt in alternatives if _types_of(alt, base)[:1] == [wanted]), {})
             continue
-        return schema
-    return {}
+        return schema, base
+    return {}, base
 
 
-def _misspelled_keys(doc: Document, schema: Any, value: Any, path: YamlPath) -> Iterator[Finding]:
+def _misspelled_keys(doc: Document, schema: Any, value: Any, path: YamlPath, base: str) -> Iterator[Finding]:
     """Unknown keys close to a known key, in objects that allow extra keys."""
-    schema = _object_schema(schema, value)
+    schema, base = _object_schema(schema, value, base)
     if isinstance(value, dict):
         props: dict = schema.get("properties") or {}
         extra = schema.get("additionalProperties", True)
         for key, child in value.items():
             if key in props:
-                yield from _misspelled_keys(doc, props[key], child, path + (key,))
+                yield from _misspelled_keys(doc, props[key], child, path + (key,), base)
             elif isinstance(extra, dict):
-                yield from _misspelled_keys(doc, extra, child, path + (key,))
+                yield from _misspelled_keys(doc, extra, child, path + (key,), base)
             elif extra is not False and props:
                 near = _suggest(str(key), props)
                 if near and near not in value:
@@ -253,4 +250,4 @@ def _misspelled_keys(doc: Document, schema: Any, value: Any, path: YamlPath) -> 
                                       hint=f"rename `{key}` to `{near}`; as written it is ignored", key=True)
     elif isinstance(value, list) and isinstance(schema.get("items"), dict):
         for index, item in enumerate(value):
-            yield from _misspelled_keys(doc, schema["items"], item, path + (index,))
+            yield from _misspelled_keys(doc, schema["items"], item, path + (index,), base)
