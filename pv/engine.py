@@ -51,22 +51,27 @@ class CheckContext:
         return self.config.root
 
 
-_resolved: dict[str, CheckFn | None] = {}
+_resolved: dict[str, Callable | None] = {}
 
 
-def resolve_check(spec: CheckSpec) -> CheckFn | None:
-    """Import a check lazily; a feature package that is absent is skipped."""
-    if spec.target not in _resolved:
-        module_name, func_name = spec.target.split(":")
+def _import_target(target: str) -> Callable | None:
+    """Import "module:function" once; None when its feature package is absent."""
+    if target not in _resolved:
+        module_name, func_name = target.split(":")
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
             if exc.name is None or not module_name.startswith(exc.name):
                 raise
-            _resolved[spec.target] = None
+            _resolved[target] = None
         else:
-            _resolved[spec.target] = getattr(module, func_name)
-    return _resolved[spec.target]
+            _resolved[target] = getattr(module, func_name)
+    return _resolved[target]
+
+
+def resolve_check(spec: CheckSpec) -> CheckFn | None:
+    """Import a check lazily; a feature package that is absent is skipped."""
+    return _import_target(spec.target)
 
 
 def internal_error(doc: Document, check: str, exc: BaseException) -> Finding:
@@ -102,13 +107,7 @@ def _needs_document(doc: Document, ctx: CheckContext) -> list[str]:
     for spec in CHECKS:
         if spec.pure:
             continue
-        applies = None
-        if spec.applies:
-            module_name, func_name = spec.applies.split(":")
-            try:
-                applies = getattr(importlib.import_module(module_name), func_name, None)
-            except ModuleNotFoundError:
-                applies = None
+        applies = _import_target(spec.applies) if spec.applies else None
         try:
             if applies is None or applies(doc.data):
                 needs.append(spec.name)
