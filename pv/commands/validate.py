@@ -89,8 +89,9 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str,
             write_text_atomic(output, render(fmt, report, color=False))
         except OSError as exc:  # read-only place, /proc, a parent that is a file
             usage_error(f"cannot write the report to {output}: {exc.strerror or exc}")
-        click.echo(f"{report.errors} errors, {report.warnings} warnings ({len(files)} files; "
-                   f"report written to {output})", err=True)
+        from pv.reports.common import summary_line
+
+        click.echo(f"{summary_line(report)}; report written to {output}", err=True)
     else:
         color = want_color(sys.stdout)
         # click strips ANSI codes from piped output unless told: FORCE_COLOR must survive a pipe.
