@@ -59,11 +59,11 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
 
-    from pv.config import load_config
-    from pv.engine import CheckContext, run_checks
-    from pv.evidence import resolve as resolve_mod
-    from pv.evidence.check import analyze, check
-    from pv.loader import load
+    from pv.checks.evidence import resolve as resolve_mod
+    from pv.checks.evidence.check import analyze, check
+    from pv.core.config import load_config
+    from pv.core.engine import CheckContext, run_checks
+    from pv.core.loader import load
 
     rows = []
     classes: Counter[str] = Counter()

@@ -55,8 +55,8 @@ def main() -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
     sys.path.insert(0, str(ROOT))
-    from pv.formulas.check import check
-    from pv.loader import load
+    from pv.checks.formulas.check import check
+    from pv.core.loader import load
 
     doc, _ = load(ROOT / contract, ROOT)
     start = time.perf_counter()

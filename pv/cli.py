@@ -6,17 +6,17 @@ import importlib
 
 import click
 
-# Subcommands that live in feature packages: name -> "module:attribute".
+# Every command is one module in pv/commands: name -> "module:attribute".
 # Imported only when invoked (or listed by --help), so `pv validate` stays light.
 LAZY_COMMANDS: dict[str, str] = {
     "validate": "pv.commands.validate:validate",
     "rules": "pv.commands.rules:rules",
-    "explain": "pv.commands.rules:explain",
-    "verify": "pv.formulas.cli:verify",
-    "discharge": "pv.evidence.cli:discharge",
-    "trace": "pv.evidence.cli:trace",
-    "check-run": "pv.runcheck.cli:check_run",
-    "pretrain": "pv.reference.cli:pretrain",
+    "explain": "pv.commands.explain:explain",
+    "verify": "pv.commands.verify:verify",
+    "discharge": "pv.commands.discharge:discharge",
+    "trace": "pv.commands.trace:trace",
+    "check-run": "pv.commands.check_run:check_run",
+    "pretrain": "pv.commands.pretrain:pretrain",
 }
 
 

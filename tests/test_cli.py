@@ -76,13 +76,13 @@ def test_unknown_format_is_a_usage_error() -> None:
 
 
 def test_internal_error_exits_2_with_pv900(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pv.consistency
+    import pv.checks.consistency.check
 
     def explode(doc, ctx=None):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(pv.consistency, "check", explode)
-    from pv import engine
+    monkeypatch.setattr(pv.checks.consistency.check, "check", explode)
+    from pv.core import engine
 
     monkeypatch.setattr(engine, "_resolved", {})
     code, out = validate(str(CLEAN))
@@ -230,7 +230,7 @@ def test_validate_does_not_import_torch_or_sympy() -> None:
 
 def test_select_and_ignore_never_hide_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
     # A crashed check (PV900) filtered away by --select/--ignore turned exit 2 into a clean exit 0.
-    from pv import engine
+    from pv.core import engine
 
     def crash(doc, ctx):
         raise RuntimeError("boom")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pv.config import Config
-from pv.engine import CheckContext, validate_file
+from pv.core.config import Config
+from pv.core.engine import CheckContext, validate_file
 
 
 def _root_for(path: Path, corpus: Path) -> Path:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pv import engine
-from pv.cache import ResultCache
-from pv.config import Config
-from pv.engine import CheckContext, validate_file
+from pv.core import engine
+from pv.core.cache import ResultCache
+from pv.core.config import Config
+from pv.core.engine import CheckContext, validate_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pv import schema
-from pv.fastschema import Evaluator, supports
-from pv.loader import load
+from pv.checks.schema import check as schema
+from pv.checks.schema.fastschema import Evaluator, supports
+from pv.core.loader import load
 
 HERE = Path(__file__).parent
 REPO = HERE.parent

@@ -8,10 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-
-from pv.config import Config
-from pv.engine import CheckContext, validate_file
-from pv.findings import Severity
+from pv.core.config import Config
+from pv.core.engine import CheckContext, validate_file
+from pv.core.findings import Severity
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECT = re.compile(r"#\s*expect:\s*(PV\d{3})\s+(\d+):(\d+)")

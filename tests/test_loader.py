@@ -6,7 +6,7 @@ import resource
 import time
 from pathlib import Path
 
-from pv.loader import LoadLimits, load, resolve_plain
+from pv.core.loader import LoadLimits, load, resolve_plain
 
 FIXTURES = Path(__file__).parent / "fixtures" / "invalid"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from pv.config import Config
-from pv.findings import Finding, Severity
+from pv.core.config import Config
+from pv.core.findings import Finding, Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -33,8 +33,8 @@ def resolve_targets(paths: tuple[Path, ...], root: Path | None) -> Targets:
     Exits with status 2 on a bad root, a bad config, a missing path or zero files:
     pv never reports success over nothing.
     """
-    from pv.config import find_root, load_config
-    from pv.discovery import expand
+    from pv.core.config import find_root, load_config
+    from pv.core.discovery import expand
 
     resolved = (root or find_root(Path.cwd())).resolve()
     if not resolved.is_dir():
@@ -61,3 +61,40 @@ def exit_code(findings: list[Finding], strict: bool = False) -> int:
     if worst == Severity.ERROR or (strict and worst >= Severity.WARNING):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+@dataclass
+class EvidenceContract:
+    doc: object  # pv.core.document.Document
+    results: list  # list[OwnerResult]
+    key: str
+
+
+def load_evidence_contracts(paths: tuple[Path, ...],
+                            root_opt: Path | None) -> tuple[Path, list[EvidenceContract], list[Finding]]:
+    """Load each contract and resolve the evidence its gates cite (for discharge and trace)."""
+    from pv.checks.evidence.check import analyze
+    from pv.core.loader import load
+
+    targets = resolve_targets(paths, root_opt)
+    root, config, files = targets.root, targets.config, targets.files
+    contracts: list[EvidenceContract] = []
+    load_findings: list[Finding] = []
+    for path in files:
+        doc, findings = load(path, root, config.limits)
+        load_findings.extend(findings)
+        if doc is not None:
+            contracts.append(EvidenceContract(doc, analyze(doc, root), doc.file))
+    return root, contracts, load_findings
+
+
+def format_finding(f: Finding) -> str:
+    text = f"{f.file}:{f.line}:{f.col}: {f.severity.label} {f.code} {f.message}"
+    return text + (f"\n    hint: {f.hint}" if f.hint else "")
+
+
+def echo_printable(text: str = "") -> None:
+    """Print a text-report line; contract text in it (refs, ids) cannot reach the terminal raw."""
+    from pv.reports.common import printable
+
+    click.echo(printable(text))

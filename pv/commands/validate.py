@@ -8,10 +8,9 @@ from pathlib import Path
 
 import click
 
+from pv.checks import CHECK_NAMES
 from pv.commands.common import exit_code, usage_error
-from pv.findings import Finding
-
-CHECK_NAMES = ("schema", "consistency", "peer-files", "formulas", "evidence")
+from pv.core.findings import Finding
 
 
 @click.command()
@@ -45,10 +44,10 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str,
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error,
     no contract found, or internal error.
     """
-    from pv.cache import ResultCache
     from pv.commands.common import resolve_targets
-    from pv.engine import CheckContext, validate_files
-    from pv.selection import keep, split_patterns, unknown_patterns
+    from pv.core.cache import ResultCache
+    from pv.core.engine import CheckContext, validate_files
+    from pv.core.selection import keep, split_patterns, unknown_patterns
 
     if jobs < 0:
         usage_error("--jobs must be 0 (all CPUs) or a positive number")
@@ -63,7 +62,7 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str,
     cache = None if no_cache else ResultCache(cache_dir or root / ".pv_cache")
     options: dict[str, object] = {"run": run_evidence}
     if junit is not None:
-        from pv.evidence.runner import JUnitError, parse_junit, read_junit
+        from pv.checks.evidence.runner import JUnitError, parse_junit, read_junit
 
         try:  # refuse a report that cannot be used up front, as `pv discharge --junit` does
             parse_junit(read_junit(junit))
@@ -77,13 +76,13 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str,
     findings: list[Finding] = sorted(
         f for result in results for f in result.findings if keep(f, select_patterns, ignore_patterns)
     )
-    from pv.report import Report
+    from pv.core.report import Report
     from pv.reports import render, want_color
 
     report = Report(root=root, files=[r.file for r in results], findings=findings,
                     sources={r.file: r.text for r in results if r.text is not None})
     if output is not None:
-        from pv.atomic import write_text_atomic
+        from pv.core.atomic import write_text_atomic
 
         try:
             write_text_atomic(output, render(fmt, report, color=False))

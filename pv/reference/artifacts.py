@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from pv.atomic import write_atomic, write_json_atomic
+from pv.core.atomic import write_atomic, write_json_atomic
 
 CKPT_DIR = "ckpt"
 METRICS = "metrics.jsonl"

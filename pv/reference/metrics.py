@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from pv.atomic import write_bytes_atomic
+from pv.core.atomic import write_bytes_atomic
 
 STEP_FIELDS = ("step", "train_loss", "grad_norm", "lr", "tokens_per_sec", "device_util_pct")
 

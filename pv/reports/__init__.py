@@ -10,7 +10,7 @@ import importlib
 import os
 from typing import TextIO
 
-from pv.report import Report
+from pv.core.report import Report
 
 # format name -> module with a `render(report, *, color) -> str` function.
 FORMATS: dict[str, str] = {

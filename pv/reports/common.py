@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from pv.findings import Finding
-from pv.report import Report
+from pv.core.findings import Finding
+from pv.core.report import Report
 
 # C0/C1 control characters except tab and newline, DEL, and the Unicode
 # bidirectional controls ("Trojan Source"): contract text comes from pull

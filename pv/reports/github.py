@@ -18,9 +18,9 @@ plain-text note before the closing `N errors, M warnings` line.
 
 from __future__ import annotations
 
-from pv import rules
-from pv.findings import Finding, Severity
-from pv.report import Report
+from pv.core import rules
+from pv.core.findings import Finding, Severity
+from pv.core.report import Report
 from pv.reports.common import ordered, plural, printable, summary_line
 
 PER_STEP_LIMIT = 10  # annotations of each kind (error, warning, notice) shown per step

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 
 import pv
-from pv.report import Report
+from pv.core.report import Report
 from pv.reports.common import ordered
 
 SHAPE_VERSION = 1

@@ -16,9 +16,9 @@ from pathlib import Path, PurePath
 from urllib.parse import quote
 
 import pv
-from pv import rules
-from pv.findings import Finding, Severity
-from pv.report import Report
+from pv.core import rules
+from pv.core.findings import Finding, Severity
+from pv.core.report import Report
 from pv.reports.common import ordered
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pv.findings import Finding, Severity
-from pv.report import Report
+from pv.core.findings import Finding, Severity
+from pv.core.report import Report
 from pv.reports.common import ordered, printable, summary_line
 
 CONTEXT = 1  # lines shown before and after the offending line
@@ -20,7 +20,7 @@ MAX_WIDTH = 120  # longer source lines are cut to a window around the column
 TAB = 4
 
 # libyaml (which positions findings) counts these as line breaks; so must we.
-_LINE_BREAK = re.compile("\r\n|[\r\n]")  # as pv.document.source_lines: NEL/LS/PS do not end a line
+_LINE_BREAK = re.compile("\r\n|[\r\n]")  # as pv.core.document.source_lines: NEL/LS/PS do not end a line
 
 RESET = "\x1b[0m"
 BOLD = "\x1b[1m"

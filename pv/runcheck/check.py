@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pv.findings import Finding
-from pv.rules import get as get_rule
+from pv.core.findings import Finding
+from pv.core.rules import get as get_rule
 from pv.runcheck.expr import ExprError
 from pv.runcheck.spec import RunSpec, expand_template
 

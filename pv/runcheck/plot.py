@@ -19,7 +19,7 @@ def write_loss_curve(run_dir: Path, out: Path) -> Path:
         import matplotlib.pyplot as plt
     except ImportError:
         raise PlotUnavailable("matplotlib is not installed (pip install 'pv-contracts[plot]')") from None
-    from pv.atomic import write_bytes_atomic
+    from pv.core.atomic import write_bytes_atomic
     from pv.reference.metrics import read_records
 
     try:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pv.findings import Severity
-from pv.rules import register
+from pv.core.findings import Severity
+from pv.core.rules import register
 
 E, W = Severity.ERROR, Severity.WARNING
 

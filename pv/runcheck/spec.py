@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pv.document import Document
-from pv.findings import Finding
+from pv.core.document import Document
+from pv.core.findings import Finding
 from pv.runcheck.expr import ExprError, evaluate
 
 _TEMPLATE_FIELD = re.compile(r"\{(run_dir|epoch)(?::0(\d)d)?\}")

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from pv.config import load_config
-from pv.engine import CheckContext
-from pv.evidence import resolve as resolve_mod
-from pv.evidence.check import check
-from pv.findings import Finding
-from pv.loader import load
+from pv.checks.evidence import resolve as resolve_mod
+from pv.checks.evidence.check import check
+from pv.core.config import load_config
+from pv.core.engine import CheckContext
+from pv.core.findings import Finding
+from pv.core.loader import load
 
 
 class Repo:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pv.config import load_config
-from pv.engine import CheckContext
-from pv.evidence.check import analyze, check
-from pv.loader import load
+from pv.checks.evidence.check import analyze, check
+from pv.core.config import load_config
+from pv.core.engine import CheckContext
+from pv.core.loader import load
 
 CLASSES = {"resolved", "missing-file", "missing-symbol", "unresolvable", "unsafe"}
 

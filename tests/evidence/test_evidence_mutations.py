@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pv.findings import Severity
+from pv.core.findings import Severity
 
 CONTRACT = "contracts/c-v1.yaml"
 
@@ -289,10 +289,10 @@ def test_harness_name_missing(good):
 
 def test_repo_contract_has_no_errors(repo_root: Path):
     """The repo's own contract: every reference classified, nothing at error level."""
-    from pv.config import load_config
-    from pv.engine import CheckContext
-    from pv.evidence.check import analyze, check
-    from pv.loader import load
+    from pv.checks.evidence.check import analyze, check
+    from pv.core.config import load_config
+    from pv.core.engine import CheckContext
+    from pv.core.loader import load
 
     doc, _ = load(repo_root / "contracts" / "training-loop-pretrain-v1.yaml", repo_root)
     assert doc is not None
@@ -313,7 +313,7 @@ def test_repo_contract_has_no_errors(repo_root: Path):
     ({"metadata": {"version": "1.0.0"}}, False),
 ])
 def test_applies_tells_the_engine_when_to_skip(data, expected):
-    from pv.evidence.check import applies
+    from pv.checks.evidence.check import applies
 
     assert applies(data) is expected
 

@@ -7,8 +7,7 @@ import sys
 import textwrap
 
 import pytest
-
-from pv.evidence.pyindex import index_source
+from pv.checks.evidence.pyindex import index_source
 
 PARAMS = '''
 import pytest
@@ -251,7 +250,7 @@ def test_parametrize_ids_follow_pytest_for_computed_long_and_tuple_values():
         def test_lambda(f):
             assert f
     '''))
-    from pv.evidence.pyindex import param_id_matches
+    from pv.checks.evidence.pyindex import param_id_matches
 
     cap = module.functions[("test_cap",)].param_ids
     assert param_id_matches("finetune-10.0", cap) and param_id_matches("from_scratch-21.64", cap)

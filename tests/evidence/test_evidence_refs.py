@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pv.evidence.refs import FILE, PYTHON, RUST, UNRESOLVABLE, UNSAFE, parse, parse_entry
+from pv.checks.evidence.refs import FILE, PYTHON, RUST, UNRESOLVABLE, UNSAFE, parse, parse_entry
 
 
 @pytest.mark.parametrize("raw,form,file,symbol,param", [

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pv.evidence import runner
-from pv.evidence.check import analyze
-from pv.loader import load
+from pv.checks.evidence import runner
+from pv.checks.evidence.check import analyze
+from pv.core.loader import load
 
 CONTRACT = "contracts/c-v1.yaml"
 

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from pv.evidence.rustindex import index_source, tokenize
+from pv.checks.evidence.rustindex import index_source, tokenize
 
 SOURCE = r'''
 //! crate docs mentioning fn fake_in_doc() {}

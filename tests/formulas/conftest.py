@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from formula_helpers import write_contract
 
-from pv.findings import Finding
-from pv.formulas.check import check
-from pv.loader import load
+from pv.checks.formulas.check import check
+from pv.core.findings import Finding
+from pv.core.loader import load
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from pv.findings import Finding
+from pv.core.findings import Finding
 
 
 def write_contract(root: Path, text: str, name: str = "c.yaml") -> Path:

@@ -341,8 +341,8 @@ def test_no_formulas_means_no_sympy_and_no_findings(tmp_path) -> None:
 
     path = write_contract(tmp_path, "contract_id: X\ninvariants:\n  - id: INV-1\n")
     code = (
-        "import sys; from pathlib import Path; from pv.loader import load; "
-        "import pv.formulas.check as c; "
+        "import sys; from pathlib import Path; from pv.core.loader import load; "
+        "import pv.checks.formulas.check as c; "
         f"doc, _ = load(Path({str(path)!r}), Path({str(tmp_path)!r})); "
         "assert list(c.check(doc, None)) == []; "
         "print('sympy' in sys.modules, 'mpmath' in sys.modules)"

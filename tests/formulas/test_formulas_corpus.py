@@ -8,9 +8,9 @@ from pathlib import Path
 
 from formula_helpers import write_contract  # noqa: I001
 
-from pv.findings import Severity
-from pv.formulas.check import check
-from pv.loader import load
+from pv.checks.formulas.check import check
+from pv.core.findings import Severity
+from pv.core.loader import load
 
 
 def test_kernel_summary_on_a_small_contract(tmp_path: Path) -> None:
@@ -38,8 +38,8 @@ def test_corpus_gets_summaries_only_and_no_sympy(corpus_dir: Path) -> None:
     code = f"""
 import sys
 from pathlib import Path
-from pv.loader import load
-from pv.formulas.check import check
+from pv.core.loader import load
+from pv.checks.formulas.check import check
 files = sorted(Path({str(corpus_dir)!r}).rglob('*.yaml'))
 summaries = 0
 for path in files:

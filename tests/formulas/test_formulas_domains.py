@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from pv.formulas.domains import parse_domain
-from pv.formulas.grammar import FormulaError
+from pv.checks.formulas.domains import parse_domain
+from pv.checks.formulas.grammar import FormulaError
 
 
 @pytest.mark.parametrize(("text", "inside", "outside"), [

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from pv.formulas.grammar import FormulaError, parse
-from pv.formulas.nodes import BinOp, Call, Compare, Index, Logic, Name, Neg, Not, Num, show
+from pv.checks.formulas.grammar import FormulaError, parse
+from pv.checks.formulas.nodes import BinOp, Call, Compare, Index, Logic, Name, Neg, Not, Num, show
 
 
 @pytest.mark.parametrize(("text", "expected"), [

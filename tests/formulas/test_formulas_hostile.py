@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from formula_helpers import codes
 
-from pv.formulas.grammar import FormulaError, parse
+from pv.checks.formulas.grammar import FormulaError, parse
 
 HOSTILE = [
     ("__import__('os').system('touch {marker}')", "PV301"),
@@ -81,7 +81,7 @@ def test_nonconstant_tower_in_obligation_does_not_hang(run_formulas) -> None:
 
 
 def test_a_step_that_never_ends_is_killed() -> None:
-    from pv.formulas.limits import run_steps
+    from pv.checks.formulas.limits import run_steps
 
     def forever():
         while True:
@@ -95,7 +95,7 @@ def test_a_step_that_never_ends_is_killed() -> None:
 
 
 def test_a_c_level_computation_is_killed() -> None:
-    from pv.formulas.limits import run_steps
+    from pv.checks.formulas.limits import run_steps
 
     started = time.monotonic()
     results = run_steps([lambda: 7 ** (7 ** 12) % 10], seconds=0.5)  # one long bignum op
@@ -122,7 +122,7 @@ def test_inline_fallback_without_fork(monkeypatch: pytest.MonkeyPatch, run_formu
 
 
 def test_soft_deadline_interrupts_python_code() -> None:
-    from pv.formulas.limits import StepTimeout, soft_deadline
+    from pv.checks.formulas.limits import StepTimeout, soft_deadline
 
     started = time.monotonic()
     with pytest.raises(StepTimeout), soft_deadline(0.2):
@@ -132,7 +132,7 @@ def test_soft_deadline_interrupts_python_code() -> None:
 
 
 def test_the_file_budget_caps_many_slow_steps() -> None:
-    from pv.formulas.limits import run_steps
+    from pv.checks.formulas.limits import run_steps
 
     def forever():
         while True:

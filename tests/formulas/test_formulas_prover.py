@@ -8,9 +8,9 @@ from fractions import Fraction
 
 import pytest
 
-from pv.formulas.domains import parse_domain
-from pv.formulas.grammar import parse
-from pv.formulas.prover import candidates, decide
+from pv.checks.formulas.domains import parse_domain
+from pv.checks.formulas.grammar import parse
+from pv.checks.formulas.prover import candidates, decide
 
 DOMAINS = {
     "x": parse_domain("real"),

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from formula_helpers import codes, only
 
-from pv.formulas.check import check
-from pv.loader import load
+from pv.checks.formulas.check import check
+from pv.core.loader import load
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACT = REPO / "contracts" / "training-loop-pretrain-v1.yaml"

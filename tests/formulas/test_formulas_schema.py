@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from pv.loader import load
+from pv.core.loader import load
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "schemas" / "formulas.schema.json").read_text(encoding="utf-8"))

@@ -17,7 +17,7 @@ from pv.reference import artifacts
 
 
 def _required_metadata_fields() -> list[str]:
-    from pv.loader import load
+    from pv.core.loader import load
 
     doc, findings = load(CONTRACT, CONTRACT.parents[1])
     assert doc is not None, findings
@@ -79,7 +79,7 @@ def test_optimizer_sha_matches_saved_state(finished_run):
 def test_every_artifact_is_fsynced_then_renamed_into_place(tiny_config, monkeypatch):
     """Each checkpoint, metadata, config and status file is a temp file in its own directory, fsynced,
     then moved over its name with os.replace: a crash leaves the old file or the new one, never half."""
-    from pv import atomic
+    from pv.core import atomic
     from pv.reference.train import run
 
     cfg = tiny_config(epochs=2)
@@ -118,7 +118,7 @@ def test_every_artifact_is_fsynced_then_renamed_into_place(tiny_config, monkeypa
 def test_crash_during_write_leaves_last_good_pair(tiny_config, monkeypatch, victim):
     """Power cut while one of epoch 1's files is renamed into place: epoch 0's pair survives intact,
     epoch 1 does not count, and a resume finishes the run."""
-    from pv import atomic
+    from pv.core import atomic
     from pv.reference.train import run
 
     cfg = tiny_config(epochs=3)

@@ -41,7 +41,7 @@ def test_every_step_record_has_all_fields(run_dir):
 def test_step_fields_match_the_contract():
     from refhelpers import CONTRACT
 
-    from pv.loader import load
+    from pv.core.loader import load
 
     doc, findings = load(CONTRACT, CONTRACT.parents[1])
     assert doc is not None, findings

@@ -19,7 +19,7 @@ def _invoke(args: list[str]):
 
 
 def _contract_table() -> dict[str, dict]:
-    from pv.loader import load
+    from pv.core.loader import load
 
     doc, findings = load(CONTRACT, CONTRACT.parents[1])
     assert doc is not None, findings

@@ -56,7 +56,7 @@ def test_resume_reproduces_uninterrupted_run(tiny_config, tmp_path, monkeypatch)
     # The resumed directory is a complete, consistent run in pv check-run's eyes.
     from refhelpers import CONTRACT
 
-    from pv.loader import load
+    from pv.core.loader import load
     from pv.runcheck.check import check_run
     from pv.runcheck.spec import read_spec
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pv.findings import Finding, Severity
-from pv.report import Report
+from pv.core.findings import Finding, Severity
+from pv.core.report import Report
 
 ROOT = Path("/repo")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from report_samples import ROOT, empty_report, finding, many, sample_report
 
-from pv.findings import Severity
-from pv.report import Report
+from pv.core.findings import Severity
+from pv.core.report import Report
 from pv.reports import render
 from pv.reports.github import escape_data, escape_property, hidden_count
 

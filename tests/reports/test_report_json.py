@@ -11,7 +11,7 @@ import pytest
 from report_samples import empty_report, sample_report
 
 import pv
-from pv.findings import Finding
+from pv.core.findings import Finding
 from pv.reports import FORMATS, render
 
 
@@ -83,7 +83,7 @@ def test_formats_are_imported_lazily() -> None:
     """Rendering JSON must not import the other formats, nor anything heavy."""
     code = (
         "import sys, pathlib\n"
-        "from pv.report import Report\n"
+        "from pv.core.report import Report\n"
         "from pv.reports import render\n"
         "render('json', Report(root=pathlib.Path('.'), files=['a.yaml'], findings=[]))\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('pv.reports.') or m.split('.')[0] in\n"

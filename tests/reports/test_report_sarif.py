@@ -11,9 +11,9 @@ import pytest
 from report_samples import ROOT, empty_report, finding, sample_report
 
 import pv
-from pv import rules
-from pv.findings import Severity
-from pv.report import Report
+from pv.core import rules
+from pv.core.findings import Severity
+from pv.core.report import Report
 from pv.reports import render
 
 SCHEMA_FILE = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"

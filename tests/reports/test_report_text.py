@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from report_samples import ROOT, empty_report, finding, sample_report
 
-from pv.findings import Severity
-from pv.loader import load
-from pv.report import Report
+from pv.core.findings import Severity
+from pv.core.loader import load
+from pv.core.report import Report
 from pv.reports import render, want_color
 
 ANSI = re.compile("\x1b\\[[0-9;]*m")

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from pv.cli import cli
-from pv.loader import load
+from pv.core.loader import load
 from pv.runcheck.check import check_run
 from pv.runcheck.spec import read_spec
 

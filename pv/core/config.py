@@ -1,0 +1,75 @@
+"""Repository root discovery and the `[tool.pv]` settings in pyproject.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pv.core.loader import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, LoadLimits
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    contract_dirs: tuple[str, ...] = ("contracts",)
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    limits: LoadLimits = field(default_factory=LoadLimits)
+    errors: tuple[str, ...] = ()  # problems with the configuration itself
+
+
+def find_root(start: Path) -> Path:
+    """Nearest ancestor holding pyproject.toml or .git; else `start` itself."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / "pyproject.toml").is_file() or (candidate / ".git").exists():
+            return candidate
+    return start
+
+
+def load_config(root: Path) -> Config:
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return Config(root=root)
+    try:
+        tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        return Config(root=root, errors=(f"{pyproject}: cannot read [tool.pv]: {exc}",))
+    table = tool.get("pv", {}) if isinstance(tool, dict) else None
+    if not isinstance(table, dict):  # `tool = 5` or `[tool] pv = 5`
+        return Config(root=root, errors=(f"{pyproject}: [tool.pv] must be a table",))
+    errors = []
+
+    def strings(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = table.get(key, list(default))
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            errors.append(f"[tool.pv] {key} must be a list of strings")
+            return default
+        return tuple(value)
+
+    def positive_int(key: str, default: int) -> int:
+        value = table.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            errors.append(f"[tool.pv] {key} must be a positive integer")
+            return default
+        return value
+
+    contract_dirs = strings("contract_dirs", ("contracts",))
+    real_root = root.resolve()
+    for directory in contract_dirs:
+        # pyproject.toml comes with pull requests too: it may not point pv outside the repository.
+        target = (root / directory).resolve()
+        if Path(directory).is_absolute() or not (target == real_root or real_root in target.parents):
+            errors.append(f"[tool.pv] contract_dirs: `{directory}` is outside the repository root")
+    return Config(
+        root=root,
+        contract_dirs=contract_dirs,
+        select=strings("select", ()),
+        ignore=strings("ignore", ()),
+        limits=LoadLimits(positive_int("max_file_bytes", DEFAULT_MAX_BYTES),
+                          positive_int("max_depth", DEFAULT_MAX_DEPTH)),
+        errors=tuple(errors),
+    )

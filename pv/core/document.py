@@ -1,0 +1,143 @@
+"""A loaded contract: plain data plus the source position of every node."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pv.core import rules
+from pv.core.findings import Finding, Severity
+
+YamlPath = tuple[str | int, ...]
+
+# (line, col, end_line, end_col), all 1-based.
+Span = tuple[int, int, int, int]
+
+
+def format_path(path: YamlPath) -> str:
+    """`("gates", 3, "evidence_discharged_by", 1)` -> `gates[3].evidence_discharged_by[1]`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+_LINE_BREAK = re.compile("\r\n|\r|\n")
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of a file as editors and GitHub number them: only LF, CRLF and CR end a line.
+
+    (libyaml also breaks lines at NEL, LS and PS, and str.splitlines at more; the
+    loader maps libyaml's positions onto these lines.)
+    """
+    return _LINE_BREAK.split(text)
+
+@dataclass
+class Document:
+    """One parsed contract.
+
+    `data` holds only dicts, lists, str, int, float, bool and None (YAML 1.2
+    core schema; dates stay strings). `value_spans[path]` is where the value
+    at `path` is written; `key_spans[path]` is where its mapping key is.
+    """
+
+    file: str  # path as shown in reports (relative to the root where possible)
+    abspath: Path
+    root: Path  # repository root; nothing outside it may be read
+    text: str
+    data: dict[str, Any]
+    value_spans: dict[YamlPath, Span] = field(default_factory=dict)
+    key_spans: dict[YamlPath, Span] = field(default_factory=dict)
+
+    def span(self, path: YamlPath, *, key: bool = False) -> Span:
+        """Best known span for `path`: its key or value, else the nearest ancestor."""
+        probe = tuple(path)
+        while True:
+            if key and probe in self.key_spans:
+                return self.key_spans[probe]
+            if probe in self.value_spans:
+                return self.value_spans[probe]
+            if probe in self.key_spans:
+                return self.key_spans[probe]
+            if not probe:
+                return (1, 1, 1, 1)
+            probe = probe[:-1]
+
+    def get(self, path: YamlPath, default: Any = None) -> Any:
+        node: Any = self.data
+        for part in path:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return default
+        return node
+
+    def finding(
+        self,
+        path: YamlPath,
+        code: str,
+        message: str,
+        *,
+        hint: str | None = None,
+        severity: Severity | None = None,
+        key: bool = False,
+        at: tuple[int, int] | None = None,
+    ) -> Finding:
+        """Make a finding located at `path` (at its key when `key`).
+
+        `at` = (line, col) overrides the position, for checks that point
+        inside a string (see `position_in_scalar`).
+        """
+        line, col, end_line, end_col = self.span(path, key=key)
+        if at is not None:
+            line, col = at
+            end_line, end_col = line, col + 1
+        rule = rules.get(code)
+        return Finding(
+            file=self.file,
+            line=line,
+            col=col,
+            code=rule.code,
+            severity=severity if severity is not None else rule.severity,
+            message=message,
+            path=format_path(path),
+            hint=hint,
+            end_line=end_line,
+            end_col=end_col,
+        )
+
+    def position_in_scalar(self, path: YamlPath, index: int) -> tuple[int, int]:
+        """Source (line, col) of character `index` of the string at `path`.
+
+        Exact for one-line plain and quoted scalars and for literal blocks;
+        for folded or escaped scalars it finds the text of the surrounding
+        line in the source, falling back to the scalar's start.
+        """
+        value = self.get(path)
+        line, col, end_line, _ = self.span(path)
+        if not isinstance(value, str):
+            return line, col
+        index = max(0, min(index, len(value)))
+        lines = source_lines(self.text)
+        first = lines[line - 1] if 0 < line <= len(lines) else ""
+        opener = first[col - 1 : col] if col - 1 < len(first) else ""
+        if end_line == line and "\n" not in value:
+            return line, col + index + (1 if opener in ("'", '"') else 0)
+        # Multi-line: locate the logical line holding `index` in the source.
+        start = value.rfind("\n", 0, index) + 1
+        stop = value.find("\n", index)
+        segment = value[start : stop if stop != -1 else len(value)]
+        probe = segment.strip()
+        if probe:
+            for number in range(line, min(end_line, len(lines)) + 1):
+                found = lines[number - 1].find(probe)
+                if found != -1:
+                    lead = len(segment) - len(segment.lstrip())
+                    return number, found + 1 + (index - start - lead)
+        return line, col

@@ -1,5 +1,0 @@
-"""Symbolic formula checking: contracts whose maths is checked, not just stored.
-
-Light on import: `pv.formulas.check` and `pv.formulas.rules` pull in no
-sympy; the symbolic modules are imported only for contracts with formulas.
-"""
