@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from pv.core.config import Config
 from pv.core.engine import CheckContext, validate_file
 from pv.core.findings import Severity

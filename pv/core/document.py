@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pv.core import rules
-from pv.core.findings import Finding, Severity
+from pv.core.findings import Finding, Fix, Severity
 
 YamlPath = tuple[str | int, ...]
 
@@ -88,6 +88,7 @@ class Document:
         severity: Severity | None = None,
         key: bool = False,
         at: tuple[int, int] | None = None,
+        fix: Fix | None = None,
     ) -> Finding:
         """Make a finding located at `path` (at its key when `key`).
 
@@ -110,6 +111,7 @@ class Document:
             hint=hint,
             end_line=end_line,
             end_col=end_col,
+            fix=fix,
         )
 
     def position_in_scalar(self, path: YamlPath, index: int) -> tuple[int, int]:

@@ -22,6 +22,36 @@ class Severity(enum.IntEnum):
         return cls[text.upper()]
 
 
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace the text from (line, col) up to, not including, (end_line, end_col); 1-based."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    new_text: str
+
+    def to_dict(self) -> dict:
+        return {"line": self.line, "col": self.col, "end_line": self.end_line, "end_col": self.end_col,
+                "new_text": self.new_text}
+
+
+@dataclass(frozen=True)
+class Fix:
+    """An exact, meaning-preserving edit a finding's hint states (applied by --fix, offered by the LSP)."""
+
+    title: str  # e.g. "rename `evidence_discharge_by` to `evidence_discharged_by`"
+    edits: tuple[TextEdit, ...]
+
+    def to_dict(self) -> dict:
+        return {"title": self.title, "edits": [e.to_dict() for e in self.edits]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Fix:
+        return cls(data["title"], tuple(TextEdit(**e) for e in data["edits"]))
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
     """One problem (or note) about one place in one file.
@@ -41,10 +71,11 @@ class Finding:
     hint: str | None = field(default=None, compare=False)
     end_line: int | None = field(default=None, compare=False)
     end_col: int | None = field(default=None, compare=False)
+    fix: Fix | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict:
-        """Stable JSON shape (documented in the README)."""
-        return {
+        """Stable JSON shape (documented in the README); `fix` only when there is one."""
+        data = {
             "file": self.file,
             "line": self.line,
             "col": self.col,
@@ -56,6 +87,9 @@ class Finding:
             "message": self.message,
             "hint": self.hint,
         }
+        if self.fix is not None:
+            data["fix"] = self.fix.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Finding:
@@ -70,4 +104,5 @@ class Finding:
             hint=data.get("hint"),
             end_line=data.get("end_line"),
             end_col=data.get("end_col"),
+            fix=Fix.from_dict(data["fix"]) if data.get("fix") else None,
         )

@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 import pytest
+
 from pv.checks.evidence.pyindex import index_source
 
 PARAMS = '''
