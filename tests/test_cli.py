@@ -213,6 +213,20 @@ def test_rules_lists_every_code_and_explain_describes_one() -> None:
     assert run("explain", "PV000")[0] == 2
 
 
+def test_explain_says_where_a_rule_lives_and_which_fixtures_expect_it() -> None:
+    """From a code to its code, docs and fixtures without searching."""
+    from pv.core import rules as registry
+
+    for rule in registry.all_rules():
+        module_file = Path(__file__).parents[1] / f"{rule.module.replace('.', '/')}.py"
+        assert module_file.is_file(), rule.code
+        assert f'"{rule.code}"' in module_file.read_text(), rule.code
+    code, out = run("explain", "PV101")
+    assert "defined in: pv/checks/schema/rules.py" in out
+    assert "checked in: pv/checks/schema/check.py" in out
+    assert "tests/fixtures/invalid/unknown-key-typo-v1.yaml" in out
+
+
 def test_python_dash_m_runs_the_cli() -> None:
     proc = subprocess.run([sys.executable, "-m", "pv", "validate", "--no-cache", "--root", str(FIXTURES),
                            str(CLEAN)], capture_output=True, text=True, timeout=60)

@@ -1,10 +1,14 @@
-"""`pv explain CODE`: why a rule matters and how to fix what it reports."""
+"""`pv explain CODE`: why a rule matters, how to fix what it reports, and where it lives."""
 
 from __future__ import annotations
 
+import re
 import sys
+from pathlib import Path
 
 import click
+
+PACKAGE = Path(__file__).resolve().parents[1]  # the pv package
 
 
 @click.command()
@@ -21,3 +25,27 @@ def explain(code: str) -> None:
     click.echo(f"{rule.code} {rule.name} (default severity: {rule.severity.label})\n")
     click.echo(f"{rule.summary}\n")
     click.echo(rule.explanation)
+    where = rule_locations(rule.code, rule.module)
+    if where:
+        click.echo("")
+        for label, paths in where:
+            click.echo(f"{label}: {', '.join(paths)}")
+
+
+def rule_locations(code: str, module: str) -> list[tuple[str, list[str]]]:
+    """Where a rule is defined and, in a source checkout, which fixtures expect it."""
+    where: list[tuple[str, list[str]]] = []
+    if module.startswith("pv."):
+        family = PACKAGE.joinpath(*module.split(".")[1:-1])
+        where.append(("defined in", [f"{module.replace('.', '/')}.py"]))
+        checks = sorted(p.name for p in family.glob("*.py") if p.name not in ("__init__.py", "rules.py"))
+        if checks and module.startswith("pv.checks."):
+            where.append(("checked in", [f"{family.relative_to(PACKAGE.parent).as_posix()}/{c}" for c in checks]))
+    fixtures = PACKAGE.parent / "tests" / "fixtures"
+    if fixtures.is_dir():  # a source checkout: fixtures say `# expect: CODE LINE:COL`
+        expect = re.compile(rf"#\s*expect:\s*{re.escape(code)}\b")
+        found = sorted(p.relative_to(PACKAGE.parent).as_posix() for p in fixtures.rglob("*.y*ml")
+                       if expect.search(p.read_text(encoding="utf-8", errors="replace")))
+        if found:
+            where.append(("fixtures", found))
+    return where

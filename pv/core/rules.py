@@ -9,6 +9,7 @@ without importing anything heavy.
 from __future__ import annotations
 
 import importlib
+import sys
 from dataclasses import dataclass
 
 from pv.core.findings import Severity
@@ -21,6 +22,7 @@ class Rule:
     severity: Severity  # default severity
     summary: str  # one line, shown by `pv rules`
     explanation: str  # why it matters and how to fix it, shown by `pv explain`
+    module: str = ""  # the module that registered it, e.g. "pv.checks.schema.rules"
 
 
 _REGISTRY: dict[str, Rule] = {}
@@ -33,7 +35,8 @@ def register(code: str, name: str, severity: Severity, summary: str, explanation
     """Register one rule; codes must be unique."""
     if code in _REGISTRY:
         raise ValueError(f"rule {code} registered twice")
-    rule = Rule(code, name, severity, summary, explanation.strip())
+    module = sys._getframe(1).f_globals.get("__name__", "")  # so `pv explain` can say where the rule lives
+    rule = Rule(code, name, severity, summary, explanation.strip(), module)
     _REGISTRY[code] = rule
     return rule
 
