@@ -330,3 +330,24 @@ def test_the_cache_key_covers_the_conventions(tmp_path: Path) -> None:
         base, replace(base, strict_versions=True), replace(base, vocabularies={"verdict": ("active",)}),
         replace(base, aliases={"rule": ("condition",)}))}
     assert len(keys) == 4
+
+
+def test_ids_cited_in_gate_and_invariant_prose_must_exist(tmp_path: Path) -> None:
+    text = """\
+contract_id: C-X
+version: 1.0.0
+status: ACTIVE
+metadata:
+  version: "1.0.0"
+  references: ["a spec"]
+invariants:
+  - id: INV-X-001
+    description: "holds"
+gates:
+  - id: GATE-X-001
+    condition: "INV-X-001 holds"
+    motivation: "without INV-X-002 the run diverges"
+    rule: "holds"
+"""
+    found = [(f.code, f.line) for f in _check(tmp_path, text, "x-v1.yaml") if f.code == "PV202"]
+    assert found == [("PV202", 13)]

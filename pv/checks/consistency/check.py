@@ -100,7 +100,8 @@ def _references(doc: Document, defined: dict[str, YamlPath]) -> Iterator[Finding
     # Ids mentioned in prose, in a namespace this contract defines (e.g. INV-TRAIN-012).
     for list_key in ("invariants", "gates", "falsification_tests"):
         for index, item in _items(doc, list_key):
-            for field in ("rule", "description", "falsifier", "evidence_required"):
+            for field in ("rule", "description", "falsifier", "evidence_required", "motivation", "condition",
+                          "discharge_notes", "partial_discharge_note", "full_discharge_blocks_on"):
                 text = item.get(field)
                 if not isinstance(text, str):
                     continue
