@@ -33,7 +33,7 @@ register("PV604", "empty-prediction", E, "A falsification test has no prediction
          "Every falsification test must make a falsifiable prediction: what is observed when the "
          "rule holds (`prediction:`, legacy name `expected:`). Without it a passing test says "
          "nothing (the Rust pv's SCHEMA-008).")
-register("PV605", "harness-without-obligation", E, "A Kani harness names no proof obligation.",
+register("PV605", "harness-no-obligation", E, "A Kani harness names no proof obligation.",
          "`kani_harnesses[].obligation` must name the proof obligation the harness checks "
          "(the Rust pv's SCHEMA-011). pv also checks that a named id exists (PV202).")
 register("PV606", "duplicate-formal", W, "Two proof obligations have the same `formal` predicate.",
@@ -45,14 +45,14 @@ register("PV607", "harness-without-bound", W, "A Kani harness has no unwind `bou
 register("PV608", "kernel-without-qa-gate", W, "A kernel contract defines no `qa_gate`.",
          "A kernel contract should define the quality gate (certeza) its implementation must "
          "pass (the Rust pv's SCHEMA-013).")
-register("PV609", "requires-not-postcondition", E, "`requires` on an obligation that is not a postcondition.",
+register("PV609", "requires-misplaced", E, "`requires` on an obligation that is not a postcondition.",
          "`requires` links a postcondition to the precondition it relies on; on any other "
          "obligation type the Rust pv rejects it (SCHEMA-014) and nothing reads it. Move it to the "
          "postcondition, or change the obligation's type.")
-register("PV610", "phase-not-loop", E, "`applies_to_phase` on an obligation that is not a loop invariant or variant.",
+register("PV610", "phase-misplaced", E, "`applies_to_phase` on an obligation that is not a loop invariant or variant.",
          "`applies_to_phase` names the kernel_structure phase a loop invariant or loop variant "
          "holds in; on other obligation types it means nothing (the Rust pv's SCHEMA-015).")
-register("PV611", "parent-not-subcontract", E, "`parent_contract` on an obligation that is not a subcontract.",
+register("PV611", "parent-misplaced", E, "`parent_contract` on an obligation that is not a subcontract.",
          "Only a `subcontract` obligation refines a parent contract (the Rust pv's SCHEMA-016). "
          "Change the type to `subcontract` or remove `parent_contract`.")
 register("PV612", "parent-not-dependency", E, "A subcontract's parent is not listed in metadata.depends_on.",
