@@ -351,3 +351,9 @@ gates:
 """
     found = [(f.code, f.line) for f in _check(tmp_path, text, "x-v1.yaml") if f.code == "PV202"]
     assert found == [("PV202", 13)]
+
+
+def test_a_zero_bound_is_accepted_as_the_rust_pv_does_but_warned(tmp_path: Path) -> None:
+    found = _check(tmp_path, KERNEL.replace("bound: 8", "bound: 0"))
+    assert _errors(found) == []
+    assert [(f.code, f.severity) for f in found if f.severity >= Severity.WARNING] == [("PV607", Severity.WARNING)]

@@ -188,6 +188,10 @@ def _harnesses(doc: Document) -> Iterator[Finding]:
         if "bound" not in item:
             yield doc.finding(("kani_harnesses", index), "PV607", f"Kani harness {what} has no unwind bound",
                               hint="add `bound: N` (the loop unwind bound Kani uses)")
+        elif item["bound"] == 0 and not isinstance(item["bound"], bool):
+            yield doc.finding(("kani_harnesses", index, "bound"), "PV607",
+                              f"Kani harness {what} has bound 0, which unwinds no loop iteration",
+                              hint="set the bound to the longest loop the harness must cover")
 
 
 # --- SCHEMA-018/019 -----------------------------------------------------------------------

@@ -39,9 +39,10 @@ register("PV605", "harness-no-obligation", E, "A Kani harness names no proof obl
 register("PV606", "duplicate-formal", W, "Two proof obligations have the same `formal` predicate.",
          "Two obligations that state the same formal predicate are one obligation counted twice, "
          "or a copy-paste whose second predicate was never written (the Rust pv's SCHEMA-006).")
-register("PV607", "harness-without-bound", W, "A Kani harness has no unwind `bound`.",
+register("PV607", "harness-without-bound", W, "A Kani harness has no unwind `bound` (or bound 0).",
          "Kani needs an unwind bound for every loop; without one the harness may not terminate "
-         "or may prove less than it claims (the Rust pv's SCHEMA-012). Add `bound: N`.")
+         "or may prove less than it claims (the Rust pv's SCHEMA-012). A bound of 0, which the "
+         "Rust pv accepts, unwinds no iteration at all. Add `bound: N`.")
 register("PV608", "kernel-without-qa-gate", W, "A kernel contract defines no `qa_gate`.",
          "A kernel contract should define the quality gate (certeza) its implementation must "
          "pass (the Rust pv's SCHEMA-013).")
