@@ -357,3 +357,27 @@ def test_a_zero_bound_is_accepted_as_the_rust_pv_does_but_warned(tmp_path: Path)
     found = _check(tmp_path, KERNEL.replace("bound: 8", "bound: 0"))
     assert _errors(found) == []
     assert [(f.code, f.severity) for f in found if f.severity >= Severity.WARNING] == [("PV607", Severity.WARNING)]
+
+
+@pytest.mark.parametrize(("typo", "meant"), [
+    # the Rust pv's own SCHEMA-019 cases (validator_tests_top_level.rs), plus aprender#2504's `falsification:`
+    ("falsification_test", "falsification_tests"), ("falsification-tests", "falsification_tests"),
+    ("Falsification_Tests", "falsification_tests"), ("falsificationTests", "falsification_tests"),
+    ("proof_obligation", "proof_obligations"), ("proofObligations", "proof_obligations"),
+    ("equation", "equations"), ("kani_harness", "kani_harnesses"), ("qa_gates", "qa_gate"),
+    ("simd_dispatches", "simd_dispatch"), ("type_invariant", "type_invariants"), ("coq_specs", "coq_spec"),
+    ("beats", "beat"), ("kernel_structures", "kernel_structure"), ("meta_data", "metadata"),
+    ("falsification", "falsification_tests")])
+def test_near_miss_blocks_name_the_real_block(typo: str, meant: str) -> None:
+    from pv.checks.parity.check import near_miss
+
+    assert near_miss(typo) == meant
+
+
+@pytest.mark.parametrize("key", ["version", "name", "status", "contract", "surface", "date", "pmat_work_tracking",
+                                 "scope", "description", "preconditions", "postconditions", "invariants", "gates",
+                                 "spec", "family", "architectures", "references", "summary", "constraints"])
+def test_legitimate_top_level_blocks_are_not_near_misses(key: str) -> None:
+    from pv.checks.parity.check import near_miss
+
+    assert near_miss(key) is None

@@ -27,6 +27,7 @@ HEAD_WORDS = {"falsification": "falsification_tests"}
 PLACEHOLDERS = frozenset({"tbd", "tba", "todo", "fixme", "xxx", "n/a", "na", "?", "??", "...", "…", "-",
                           "placeholder", "to be defined", "to be determined"})
 LOOP_TYPES = ("loop_invariant", "loop_variant")
+_SEPARATORS = re.compile(r"[\s_.-]")
 
 
 def check(doc: Document, ctx: object = None) -> list[Finding]:
@@ -198,7 +199,7 @@ def _harnesses(doc: Document) -> Iterator[Finding]:
 
 def _forms(name: str) -> set[str]:
     """A key case-folded, without separators, with and without a plural ending."""
-    word = re.sub(r"[\s_.-]", "", name.lower())
+    word = _SEPARATORS.sub("", name.lower())
     forms = {word}
     if word.endswith("es"):
         forms.add(word[:-2])
@@ -207,17 +208,18 @@ def _forms(name: str) -> set[str]:
     return forms
 
 
+_BLOCK_FORMS: dict[str, str] = {}
+for _block in reversed(BLOCKS):  # the first block listed wins a shared form
+    _BLOCK_FORMS.update(dict.fromkeys(_forms(_block), _block))
+
+
 def near_miss(key: str) -> str | None:
     """The real block a top-level key was meant to be, if it differs only by form."""
     if key in BLOCKS:
         return None
     if key.lower() in HEAD_WORDS:
         return HEAD_WORDS[key.lower()]
-    forms = _forms(key)
-    for block in BLOCKS:
-        if forms & _forms(block):
-            return block
-    return None
+    return next((_BLOCK_FORMS[form] for form in sorted(_forms(key)) if form in _BLOCK_FORMS), None)
 
 
 def _top_level(doc: Document) -> Iterator[Finding]:
