@@ -25,6 +25,7 @@ class CheckSpec:
 CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec("schema", "pv.checks.schema.check:check", pure=True),
     CheckSpec("consistency", "pv.checks.consistency.check:check", pure=True),
+    CheckSpec("parity", "pv.checks.parity.check:check", pure=True),
     CheckSpec("peer-files", "pv.checks.consistency.check:check_peer_files", pure=False,
               applies="pv.checks.consistency.check:peer_files_apply"),
     CheckSpec("formulas", "pv.checks.formulas.check:check", pure=True),
@@ -38,6 +39,7 @@ CHECK_NAMES: tuple[str, ...] = tuple(spec.name for spec in CHECKS)
 RULE_MODULES: tuple[str, ...] = (
     "pv.checks.schema.rules",
     "pv.checks.consistency.rules",
+    "pv.checks.parity.rules",
     "pv.checks.formulas.rules",
     "pv.checks.evidence.rules",
     "pv.runcheck.rules",

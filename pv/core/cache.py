@@ -62,14 +62,23 @@ def machine_key() -> str:
     return key
 
 
+def settings_key(config: object) -> str:
+    """The config values the pure checks read (a repository's vocabularies, aliases, strict_versions)."""
+    from pv.core.vocabulary import config_aliases, config_vocabularies, strict_versions
+
+    return json.dumps({"vocabularies": config_vocabularies(config), "aliases": config_aliases(config),
+                       "strict_versions": strict_versions(config)}, sort_keys=True)
+
+
 class ResultCache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory / f"v{CACHE_FORMAT}"
         self.secret = machine_key()  # computed here, so worker processes share it
 
-    def key(self, display_name: str, text: str, checks: tuple[str, ...]) -> str:
+    def key(self, display_name: str, text: str, checks: tuple[str, ...], settings: str = "") -> str:
+        """`settings`: the config values that change the pure checks' findings (see `settings_key`)."""
         digest = hashlib.sha256()
-        for part in (self.secret, __version__, _schema_digest(), display_name, ",".join(checks), text):
+        for part in (self.secret, __version__, _schema_digest(), display_name, ",".join(checks), settings, text):
             digest.update(part.encode("utf-8", "surrogatepass"))
             digest.update(b"\0")
         return digest.hexdigest()

@@ -17,6 +17,11 @@ class Config:
     ignore: tuple[str, ...] = ()
     limits: LoadLimits = field(default_factory=LoadLimits)
     errors: tuple[str, ...] = ()  # problems with the configuration itself
+    # A repository's own conventions: extra values of a closed vocabulary per field name,
+    # extra legacy names per canonical key, and whether two-part versions ("1.0") are errors.
+    vocabularies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    strict_versions: bool = False
 
 
 def find_root(start: Path) -> Path:
@@ -57,6 +62,19 @@ def load_config(root: Path) -> Config:
             return default
         return value
 
+    def string_lists(key: str) -> dict[str, tuple[str, ...]]:
+        value = table.get(key, {})
+        if not isinstance(value, dict) or not all(
+                isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value.values()):
+            errors.append(f"[tool.pv.{key}] must map names to lists of strings")
+            return {}
+        return {name: tuple(v) for name, v in value.items()}
+
+    strict_versions = table.get("strict_versions", False)
+    if not isinstance(strict_versions, bool):
+        errors.append("[tool.pv] strict_versions must be true or false")
+        strict_versions = False
+    vocabularies, aliases = string_lists("vocabularies"), string_lists("aliases")
     contract_dirs = strings("contract_dirs", ("contracts",))
     real_root = root.resolve()
     for directory in contract_dirs:
@@ -72,4 +90,7 @@ def load_config(root: Path) -> Config:
         limits=LoadLimits(positive_int("max_file_bytes", DEFAULT_MAX_BYTES),
                           positive_int("max_depth", DEFAULT_MAX_DEPTH)),
         errors=tuple(errors),
+        vocabularies=vocabularies,
+        aliases=aliases,
+        strict_versions=strict_versions,
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pv.checks import CHECKS, CheckSpec
-from pv.core.cache import ResultCache
+from pv.core.cache import ResultCache, settings_key
 from pv.core.config import Config
 from pv.core.document import Document
 from pv.core.findings import Finding
@@ -110,7 +110,7 @@ def validate_file(path: Path, ctx: CheckContext) -> FileResult:
     key, cached = "", None
     if ctx.cache is not None:
         names = tuple(s.name for s in CHECKS if s.pure and s.name not in ctx.skip)
-        key = ctx.cache.key(source.shown, source.text, names)
+        key = ctx.cache.key(source.shown, source.text, names, settings_key(ctx.config))
         cached = ctx.cache.get(key)
         if cached is not None and not active_impure.intersection(cached[1]):
             return FileResult(source.shown, cached[0], source.text)

@@ -12,9 +12,18 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pv.checks.consistency.versions import DATE_IN_TEXT, LEADING_VERSION, parse_date, parse_semver, version_key
+from pv.checks.consistency.versions import (
+    DATE_IN_TEXT,
+    LEADING_VERSION,
+    TWO_PART,
+    Version,
+    parse_date,
+    parse_semver,
+    version_key,
+)
 from pv.core.document import Document, YamlPath
-from pv.core.findings import Finding
+from pv.core.findings import Finding, Fix, TextEdit
+from pv.core.vocabulary import strict_versions
 
 ID_LISTS = ("invariants", "gates", "failure_modes", "falsification_tests", "proof_obligations", "kani_harnesses")
 ID_TOKEN = re.compile(r"\b((?:INV|GATE|FALSIFY|FM)-[A-Z0-9]+(?:-[A-Z0-9]+)*)\b")
@@ -25,7 +34,7 @@ def check(doc: Document, ctx: object = None) -> list[Finding]:
     findings: list[Finding] = []
     defined = _defined_ids(doc, findings)
     findings.extend(_references(doc, defined))
-    findings.extend(_versions(doc))
+    findings.extend(_versions(doc, getattr(ctx, "config", None)))
     findings.extend(_dates(doc))
     findings.extend(_verification_summary(doc))
     return findings
@@ -91,7 +100,8 @@ def _references(doc: Document, defined: dict[str, YamlPath]) -> Iterator[Finding
     # Ids mentioned in prose, in a namespace this contract defines (e.g. INV-TRAIN-012).
     for list_key in ("invariants", "gates", "falsification_tests"):
         for index, item in _items(doc, list_key):
-            for field in ("rule", "description", "falsifier", "evidence_required"):
+            for field in ("rule", "description", "falsifier", "evidence_required", "motivation", "condition",
+                          "discharge_notes", "partial_discharge_note", "full_discharge_blocks_on"):
                 text = item.get(field)
                 if not isinstance(text, str):
                     continue
@@ -123,37 +133,86 @@ def _closest_id(ident: str, defined: dict[str, YamlPath]) -> str | None:
 
 # --- versions and changelog ---------------------------------------------------------------
 
-def _versions(doc: Document) -> Iterator[Finding]:
+def _versions(doc: Document, config: object = None) -> Iterator[Finding]:
     data = doc.data
     metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
     family_gated = "gates" in data or "contract_id" in data
-    current = None
-    top, meta = data.get("version"), metadata.get("version")
-    for path, value in ((("version",), top), (("metadata", "version"), meta)):
+    parsed: dict[YamlPath, Version] = {}
+    for path, value in ((("version",), data.get("version")), (("metadata", "version"), metadata.get("version"))):
         if not isinstance(value, str):
             continue  # absent, or a number: the schema reports the type (quote it)
-        parsed = parse_semver(value)
-        if parsed is None:
-            hint = f'write it as a quoted "MAJOR.MINOR.PATCH" string, e.g. "{_as_semver(value)}"'
-            yield doc.finding(path, "PV210", f"`{'.'.join(path)}` is {value!r}, not a semantic version",
-                              hint=hint)
-        elif current is None:
-            current = parsed
-    if isinstance(top, str) and isinstance(meta, str) and parse_semver(top) and parse_semver(meta) \
-            and parse_semver(top) != parse_semver(meta):
-        yield doc.finding(("version",), "PV211",
-                          f"top-level version {top} differs from metadata.version {meta}",
-                          hint="bump both together")
-    if current is None:
+        version = parse_semver(value)
+        if version is None:
+            finding, version = _not_semver(doc, path, value, strict_versions(config))
+            yield finding
+        if version is not None:
+            parsed[path] = version
+    if not parsed:
         return
+    top, meta = parsed.get(("version",)), parsed.get(("metadata", "version"))
+    newest = _newest_changelog_version(metadata.get("changelog"))
+    if top is not None and meta is not None and top != meta:
+        yield _drift(doc, top, meta, newest)
+    # With drift, the changelog is checked against both versions: the drift is the one root cause.
+    current = tuple(dict.fromkeys(v for v in (top, meta) if v is not None))
     match = re.search(r"-v(\d+)$", Path(doc.file).stem)
-    if match and int(match.group(1)) != current[0] and current[0] != 0:
+    if match and all(int(match.group(1)) != v[0] and v[0] != 0 for v in current):
         where = ("version",) if top is not None else ("metadata", "version")
         yield doc.finding(where, "PV212",
                           f"file name says major version {match.group(1)} but the version is "
-                          f"{'.'.join(map(str, current[:3]))}",
-                          hint=f"a new major version goes in a new file ending in -v{current[0]}.yaml")
+                          f"{_label(current[0])}",
+                          hint=f"a new major version goes in a new file ending in -v{current[0][0]}.yaml")
     yield from _changelog(doc, metadata, current, family_gated)
+
+
+def _label(version: Version) -> str:
+    text = ".".join(map(str, version[:3]))
+    return text + ("-" + ".".join(map(str, version[3])) if version[3] else "")
+
+
+def _not_semver(doc: Document, path: YamlPath, value: str, strict: bool) -> tuple[Finding, Version | None]:
+    """PV210, or PV218 (a warning unless `strict_versions`) for a two-part "1.0", with the fix."""
+    where = ".".join(map(str, path))
+    short = TWO_PART.fullmatch(value.strip())
+    if not short:
+        hint = f'write it as a quoted "MAJOR.MINOR.PATCH" string, e.g. "{_as_semver(value)}"'
+        return doc.finding(path, "PV210", f"`{where}` is {value!r}, not a semantic version", hint=hint), None
+    fixed = f"{value.strip()}.0"
+    line, col, end_line, end_col = doc.span(path)
+    fix = Fix(f'write "{fixed}"', (TextEdit(line, col, end_line, end_col, f'"{fixed}"'),))
+    hint = f'write "{fixed}": semantic versions have three parts'
+    if strict:
+        return doc.finding(path, "PV210", f"`{where}` is {value!r}, not a semantic version (strict_versions)",
+                           hint=hint, fix=fix), None
+    version = (int(short.group(1)), int(short.group(2)), 0, ())
+    return doc.finding(path, "PV218", f"`{where}` is {value!r}, a two-part version; read as {fixed}",
+                       hint=hint, fix=fix), version
+
+
+def _newest_changelog_version(changelog: Any) -> Version | None:
+    versions = [parse_semver(_entry_version_and_date(entry)[0] or "") for entry in changelog or ()] \
+        if isinstance(changelog, list) else []
+    versions = [v for v in versions if v is not None]
+    return max(versions, key=version_key) if versions else None
+
+
+def _drift(doc: Document, top: Version, meta: Version, newest: Version | None) -> Finding:
+    """PV211 at the stale one of the two versions when the changelog tells which is current."""
+    message = f"top-level version {_label(top)} differs from metadata.version {_label(meta)}"
+    if newest not in (top, meta):
+        return doc.finding(("version",), "PV211", message, hint="bump both together")
+    stale, right, other = (("version",), meta, "metadata.version") if newest == meta \
+        else (("metadata", "version"), top, "the top-level version")
+    line, col, end_line, end_col = doc.span(stale)
+    written = doc.text.splitlines()[line - 1][col - 1:end_col - 1] if line == end_line else ""
+    old = _label(parse_semver(doc.get(stale)) or top)
+    fix = None
+    if old in written:  # keep the author's quoting
+        fix = Fix(f"set {'.'.join(stale)} to {_label(right)}",
+                  (TextEdit(line, col, end_line, end_col, written.replace(old, _label(right), 1)),))
+    return doc.finding(stale, "PV211", message, fix=fix,
+                       hint=f"{other} and the changelog's newest entry say {_label(right)}: "
+                            f"set `{'.'.join(stale)}` to {_label(right)}")
 
 
 def _as_semver(value: Any) -> str:
@@ -174,18 +233,22 @@ def _entry_version_and_date(entry: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _changelog(doc: Document, metadata: dict, current: tuple, family_gated: bool) -> Iterator[Finding]:
+def _changelog(doc: Document, metadata: dict, current: tuple[Version, ...],
+               family_gated: bool) -> Iterator[Finding]:
+    """`current` holds the contract's version, or both when top-level and metadata disagree (PV211)."""
     changelog = metadata.get("changelog")
-    shown = ".".join(map(str, current[:3]))
+    shown = " or ".join(_label(v) for v in current)
+    highest = max(current, key=version_key)
     if changelog is None:
-        if family_gated and current[:3] != (1, 0, 0):
+        if family_gated and all(v[:3] != (1, 0, 0) for v in current):
             yield doc.finding(("metadata",), "PV213", f"version {shown} has no changelog", key=True,
-                              hint=f"add metadata.changelog with an entry \"{shown} (YYYY-MM-DD): what changed\"")
+                              hint=f"add metadata.changelog with an entry \"{_label(highest)} (YYYY-MM-DD): "
+                                   "what changed\"")
         return
     if not isinstance(changelog, list):
         return  # the schema reports the type
-    versions: list[tuple[int, tuple]] = []
-    current_entries: list[int] = []
+    versions: list[tuple[int, Version]] = []
+    current_entries: list[tuple[int, Version]] = []
     for index, entry in enumerate(changelog):
         text, _ = _entry_version_and_date(entry)
         parsed = parse_semver(text) if text else None
@@ -195,32 +258,74 @@ def _changelog(doc: Document, metadata: dict, current: tuple, family_gated: bool
                               hint='start it with "X.Y.Z (YYYY-MM-DD): …"')
             continue
         versions.append((index, parsed))
-        if parsed == current:
-            current_entries.append(index)
-        elif version_key(parsed) > version_key(current):
+        if parsed in current:
+            current_entries.append((index, parsed))
+        elif version_key(parsed) > version_key(highest):
             yield doc.finding(("metadata", "changelog", index), "PV217",
                               f"changelog entry for {text} is newer than the contract version {shown}",
                               hint="bump the contract version, or fix the entry")
     if not current_entries:
         yield doc.finding(("metadata", "changelog"), "PV213", f"the changelog has no entry for the current "
-                          f"version {shown}", hint=f"add \"{shown} (YYYY-MM-DD): what changed and why\"",
+                          f"version {shown}", hint=f"add \"{_label(highest)} (YYYY-MM-DD): what changed and why\"",
                           key=True)
-    for extra in current_entries[1:]:
-        yield doc.finding(("metadata", "changelog", extra), "PV213",
-                          f"the changelog has more than one entry for version {shown}",
-                          hint="merge the entries")
+    seen: set[Version] = set()
+    for index, version in current_entries:
+        if version in seen:
+            yield doc.finding(("metadata", "changelog", index), "PV213",
+                              f"the changelog has more than one entry for version {_label(version)}",
+                              hint="merge the entries")
+        seen.add(version)
+    yield from _order(doc, versions)
+
+
+def _order(doc: Document, versions: list[tuple[int, Version]]) -> Iterator[Finding]:
+    """PV214 on each entry outside the longest run in one order, saying where it belongs."""
     keys = [version_key(v) for _, v in versions]
-    ascending = all(a < b for a, b in zip(keys, keys[1:]))
-    descending = all(a > b for a, b in zip(keys, keys[1:]))
-    if len(keys) > 1 and not ascending and not descending:
-        direction = 1 if keys[0] < keys[-1] else -1
-        for (index, version), previous in zip(versions[1:], keys):
-            if (version_key(version) > previous) != (direction > 0):
-                label = ".".join(map(str, version[:3]))
-                yield doc.finding(("metadata", "changelog", index), "PV214",
-                                  f"changelog entry {label} is out of order",
-                                  hint="keep entries newest first (or oldest first) throughout")
+    if len(keys) < 2:
+        return
+    rising = _longest_chain(keys, lambda a, b: a < b)
+    falling = _longest_chain(keys, lambda a, b: a > b)
+    if len(rising) == len(keys) or len(falling) == len(keys):
+        return
+    newest_first = len(falling) > len(rising) or (len(falling) == len(rising) and keys[0] > keys[-1])
+    kept = falling if newest_first else rising
+    order = "newest first" if newest_first else "oldest first"
+    kept_set = set(kept)
+    for position, (index, version) in enumerate(versions):
+        if position in kept_set:
+            continue
+        key = keys[position]
+        before = [versions[k][1] for k in kept if (keys[k] > key) == newest_first]
+        after = [versions[k][1] for k in kept if (keys[k] > key) != newest_first]
+        if before and after:
+            place = f"between {_label(before[-1])} and {_label(after[0])}"
+        elif before:
+            place = f"after {_label(before[-1])}"
+        else:
+            place = f"before {_label(after[0])}"
+        yield doc.finding(("metadata", "changelog", index), "PV214",
+                          f"changelog entry {_label(version)} is out of place: the other entries are {order}",
+                          hint=f"move it {place}")
+
+
+def _longest_chain(keys: list[tuple], follows: Any) -> list[int]:
+    """Indices of a longest subsequence where each key `follows` the one before; the earliest such one."""
+    size = len(keys)
+    length = [1] * size  # length[i]: longest chain starting at i
+    for i in range(size - 2, -1, -1):
+        for j in range(i + 1, size):
+            if follows(keys[i], keys[j]) and length[j] + 1 > length[i]:
+                length[i] = length[j] + 1
+    best = max(length)
+    chain: list[int] = []
+    start = 0
+    for want in range(best, 0, -1):
+        for i in range(start, size):
+            if length[i] == want and (not chain or follows(keys[chain[-1]], keys[i])):
+                chain.append(i)
+                start = i + 1
                 break
+    return chain
 
 
 # --- dates --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ SEMVER = re.compile(
     r"(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?"
     r"(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?\Z"
 )
+TWO_PART = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)")  # "1.0": MAJOR.MINOR without PATCH
 LEADING_VERSION = re.compile(r"\s*v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)")
 DATE_IN_TEXT = re.compile(r"\((\d{4}-\d{2}-\d{2})\)|\b(\d{4}-\d{2}-\d{2})\b")
 

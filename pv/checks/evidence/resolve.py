@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pv.checks.evidence import nearby
 from pv.checks.evidence.paths import locate
 from pv.checks.evidence.refs import FILE, PYTHON, RUST, UNRESOLVABLE, UNSAFE, Reference
 
@@ -220,8 +221,12 @@ def _resolve_python(ref: Reference, path: Path) -> Resolution:
             shown = "::".join(symbol)
             res.status = MISSING_SYMBOL
             res.message = f"`{ref.file}` has no `{shown}`"
-            res.hint = _suggest(symbol[-1], module.names_in(symbol[:-1]) if not ref.loose
-                                else [q[-1] for q in module.functions])
+            scope = symbol[:-1] if not ref.loose else ()
+            tests = [q[-1] for q, f in module.functions.items() if f.is_test]
+            res.hint = nearby.hint(symbol[-1], [
+                (f"in `{'::'.join(scope)}`", module.names_in(scope) if scope else []),
+                (f"in `{ref.file}`", tests),
+                (f"in `{ref.file}`", [q[-1] for q in module.functions] + [q[-1] for q in module.classes])])
             return res
         if symbol is ref.symbol or (ref.loose and symbol == ref.symbol):
             _python_target(res, module, item, ref)
@@ -308,9 +313,13 @@ def _resolve_rust(ref: Reference, path: Path) -> Resolution:
         if item is None:
             res.status = MISSING_SYMBOL
             res.message = f"`{ref.file}` has no `{'::'.join(symbol)}`"
-            # Suggest from the same module first (a renamed test), then from the whole file.
-            same_scope = [p[-1] for p in index.items if p[:-1] == symbol[:-1]]
-            res.hint = _suggest(symbol[-1], same_scope) or _suggest(symbol[-1], [p[-1] for p in index.items])
+            # What is near: the same module's tests first (a renamed test), then the file's tests, then anything.
+            scope = symbol[:-1]
+            res.hint = nearby.hint(symbol[-1], [
+                (f"in `{'::'.join(scope)}`", [p[-1] for p, i in index.items.items() if p[:-1] == scope and i.is_test]
+                 if scope else []),
+                (f"in `{ref.file}`", [p[-1] for p, i in index.items.items() if i.is_test]),
+                (f"in `{ref.file}`", [p[-1] for p in index.items])])
             return res
         if inexact:
             res.issues.append(Issue("PV409", f"`{'::'.join(symbol)}` is `{'::'.join(item.path)}` in "

@@ -17,6 +17,7 @@ from pv.checks.schema.files import schema_dir
 from pv.core.document import Document, YamlPath
 from pv.core.findings import Finding
 from pv.core.suggest import closest
+from pv.core.vocabulary import config_aliases, config_vocabularies, declared_kind, extra_values_for
 
 GATED, KERNEL, GENERIC = "gated-contract", "kernel-contract", "generic-contract"
 KERNEL_KEYS = ("equations", "proof_obligations", "falsification_tests", "kani_harnesses")
@@ -24,12 +25,14 @@ _MODELINE = re.compile(r"#\s*yaml-language-server:\s*\$schema=\S*?([\w.-]+)\.sch
 
 
 def family(doc: Document) -> str:
-    """Which schema applies: an explicit modeline wins, else the keys decide."""
+    """Which schema applies: an explicit modeline wins, then `metadata.kind: kernel`, else the keys decide."""
     head = doc.text[:2000]
     match = _MODELINE.search(head)
     if match and match.group(1) in (GATED, KERNEL, GENERIC):
         return match.group(1)
     data = doc.data
+    if declared_kind(data) == "kernel":
+        return KERNEL
     if "gates" in data or "contract_id" in data:
         return GATED
     if any(key in data for key in KERNEL_KEYS):
@@ -95,23 +98,55 @@ def warm_up() -> None:
 def check(doc: Document, ctx: object = None, engine: str = "auto") -> list[Finding]:
     """Schema findings for one contract; `engine="jsonschema"` forces the reference validator."""
     kind = family(doc)
+    config = getattr(ctx, "config", None)
+    local = _Local(config_vocabularies(config), config_aliases(config))
     findings: list[Finding] = []
-    if kind == GENERIC:
+    if kind == GENERIC and declared_kind(doc.data) is None:
         findings.append(doc.finding((), "PV100",
                                     "not a gated or kernel contract; only the metadata block is checked",
                                     hint="gated contracts have `contract_id`/`gates`; kernel contracts have "
-                                         "`equations`/`proof_obligations`"))
+                                         "`equations`/`proof_obligations`; or declare `metadata.kind`"))
     errors = sorted(_validator(kind, engine).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:
-        findings.extend(_to_findings(doc, error))
+        findings.extend(_to_findings(doc, error, local))
     file = f"{kind}.schema.json"
-    findings.extend(_misspelled_keys(doc, _schemas()[file], doc.data, (), file))
+    findings.extend(_misspelled_keys(doc, _schemas()[file], doc.data, (), file, local))
     # jsonschema reports each missing key of one `required` separately: keep one finding each.
     unique = {(f.code, f.line, f.col, f.message): f for f in findings}
     return list(unique.values())
 
 
 # --- error mapping -------------------------------------------------------------
+
+class _Local:
+    """A repository's own conventions (config): extra vocabulary values and legacy key names."""
+
+    def __init__(self, vocabularies: dict[str, tuple[str, ...]], aliases: dict[str, tuple[str, ...]]) -> None:
+        self.vocabularies = vocabularies
+        self.aliases = aliases
+        self.alias_names = {alias for names in aliases.values() for alias in names}
+
+    def has_alias(self, name: str, present: Any) -> bool:
+        """The object writes `name` under one of the repository's legacy names."""
+        return isinstance(present, dict) and any(a in present for a in self.aliases.get(name, ()))
+
+    def is_alias_of_known(self, key: Any, known: Iterable[str]) -> bool:
+        return key in self.alias_names and any(key in self.aliases.get(name, ()) for name in known)
+
+
+_NO_LOCAL = _Local({}, {})
+
+
+def _required_alternatives(error: Any) -> list[str] | None:
+    """Names in an `anyOf` whose alternatives are all `required: [name]` (a key or its legacy name)."""
+    if error.validator != "anyOf" or not isinstance(error.validator_value, list):
+        return None
+    names = []
+    for alt in error.validator_value:
+        if not (isinstance(alt, dict) and set(alt) == {"required"} and len(alt["required"]) == 1):
+            return None
+        names.append(alt["required"][0])
+    return names
 
 _JSON_TYPES = {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer",
                float: "number", type(None): "null"}
@@ -147,13 +182,22 @@ _TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "
                "number": "a number", "boolean": "true or false", "null": "null"}
 
 
-def _to_findings(doc: Document, error: Any) -> Iterator[Finding]:
+def _to_findings(doc: Document, error: Any, local: _Local = _NO_LOCAL) -> Iterator[Finding]:
     path: YamlPath = tuple(error.absolute_path)
     validator = error.validator
-    if validator == "required":
+    alternatives = _required_alternatives(error)
+    if alternatives:
+        name, legacy = alternatives[0], alternatives[1:]
+        if local.has_alias(name, error.instance):
+            return
+        where = f"`{_path_label(path)}`" if path else "the contract"
+        also = " or ".join(f"`{n}`" for n in legacy)
+        yield doc.finding(path, "PV103", f"missing required key `{name}` in {where}",
+                          hint=f"add `{name}:` to {where} (the legacy name {also} is accepted too)", key=True)
+    elif validator == "required":
         present = error.instance if isinstance(error.instance, dict) else {}
         for name in error.validator_value:
-            if name in present:
+            if name in present or local.has_alias(name, present):
                 continue
             near = _suggest(name, [k for k in present if isinstance(k, str)])
             where = f"`{_path_label(path)}`" if path else "the contract"
@@ -170,7 +214,10 @@ def _to_findings(doc: Document, error: Any) -> Iterator[Finding]:
         yield doc.finding(path, "PV102", f"`{_path_label(path)}` must be {wanted}, not {_describe(error.instance)}",
                           hint=hint)
     elif validator in ("enum", "const"):
-        allowed = error.validator_value if validator == "enum" else [error.validator_value]
+        extra = extra_values_for(path, local.vocabularies)
+        if isinstance(error.instance, str) and error.instance in extra:
+            return  # a value this repository added to the vocabulary
+        allowed = (error.validator_value if validator == "enum" else [error.validator_value]) + list(extra)
         near = _suggest(str(error.instance), [str(a) for a in allowed])
         listed = ", ".join(str(a) for a in allowed)
         yield doc.finding(path, "PV104",
@@ -179,7 +226,7 @@ def _to_findings(doc: Document, error: Any) -> Iterator[Finding]:
     elif validator == "additionalProperties":
         known = list((error.schema.get("properties") or {}).keys())
         for key in error.instance:
-            if key in known:
+            if key in known or local.is_alias_of_known(key, known):
                 continue
             near = _suggest(str(key), known)
             yield doc.finding(path + (key,), "PV101", f"unknown key `{key}` in `{_path_label(path)}`",
@@ -222,7 +269,7 @@ def _object_schema(schema: Any, value: Any, base: str) -> tuple[dict, str]:
             schema, base = _resolve_ref(schema["$ref"], base)
             continue
         alternatives = schema.get("anyOf") or schema.get("oneOf")
-        if alternatives:
+        if alternatives and "properties" not in schema:  # an anyOf beside properties only constrains keys
             wanted = "object" if isinstance(value, dict) else "array" if isinstance(value, list) else None
             schema = next((alt for alt in alternatives if _types_of(alt, base)[:1] == [wanted]), {})
             continue
@@ -230,7 +277,8 @@ def _object_schema(schema: Any, value: Any, base: str) -> tuple[dict, str]:
     return {}, base
 
 
-def _misspelled_keys(doc: Document, schema: Any, value: Any, path: YamlPath, base: str) -> Iterator[Finding]:
+def _misspelled_keys(doc: Document, schema: Any, value: Any, path: YamlPath, base: str,
+                     local: _Local = _NO_LOCAL) -> Iterator[Finding]:
     """Unknown keys close to a known key, in objects that allow extra keys."""
     schema, base = _object_schema(schema, value, base)
     if isinstance(value, dict):
@@ -238,10 +286,10 @@ def _misspelled_keys(doc: Document, schema: Any, value: Any, path: YamlPath, bas
         extra = schema.get("additionalProperties", True)
         for key, child in value.items():
             if key in props:
-                yield from _misspelled_keys(doc, props[key], child, path + (key,), base)
+                yield from _misspelled_keys(doc, props[key], child, path + (key,), base, local)
             elif isinstance(extra, dict):
-                yield from _misspelled_keys(doc, extra, child, path + (key,), base)
-            elif extra is not False and props:
+                yield from _misspelled_keys(doc, extra, child, path + (key,), base, local)
+            elif extra is not False and props and not local.is_alias_of_known(key, props):
                 near = _suggest(str(key), props)
                 if near and near not in value:
                     where = _path_label(path) if path else "the top level"
@@ -250,4 +298,4 @@ def _misspelled_keys(doc: Document, schema: Any, value: Any, path: YamlPath, bas
                                       hint=f"rename `{key}` to `{near}`; as written it is ignored", key=True)
     elif isinstance(value, list) and isinstance(schema.get("items"), dict):
         for index, item in enumerate(value):
-            yield from _misspelled_keys(doc, schema["items"], item, path + (index,), base)
+            yield from _misspelled_keys(doc, schema["items"], item, path + (index,), base, local)

@@ -12,7 +12,9 @@ register("PV100", "unknown-family", I, "The contract's family could not be recog
          "pv knows two contract families: gated contracts (contract_id, gates, "
          "invariants) and kernel contracts (equations, proof_obligations, "
          "falsification_tests). A file that looks like neither gets only the generic "
-         "checks. Declare the family with `metadata.kind` or a `$schema` modeline.")
+         "checks. Declare the family with a `$schema` modeline or `metadata.kind` (the Rust "
+         "pv's kinds: `kernel` selects the kernel schema and its rules; any other declared "
+         "kind, or `registry: true`, is known and is checked by the blocks it has).")
 register("PV101", "unknown-key", E, "A key is not allowed here (probably misspelled).",
          "The schema does not know this key at this level and it is close to a known "
          "key, so it is most likely a typo: the value would be silently ignored. "
