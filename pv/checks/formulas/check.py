@@ -33,8 +33,8 @@ def check(doc: Document, ctx: Any) -> Iterable[Finding]:
         from pv.checks.formulas.contract import check_contract
 
         findings += check_contract(doc)
-    if "equations" in data or "proof_obligations" in data:
-        from pv.checks.formulas.corpus import summarize
+    if any(key in data for key in ("equations", "proof_obligations", "falsification_tests")):
+        from pv.checks.formulas.judge import check_kernel
 
-        findings += summarize(doc)
+        findings += check_kernel(doc)
     return findings

@@ -44,7 +44,7 @@ from pv.checks.formulas.lexer import (  # re-exported: the grammar's public name
     greek_name,
     tokenize,
 )
-from pv.checks.formulas.nodes import BinOp, Call, Compare, Index, Logic, Name, Neg, Node, Not, Num
+from pv.checks.formulas.nodes import BinOp, Call, Compare, Index, Logic, Name, Neg, Node, Not, Num, children
 
 __all__ = ["CONSTANTS", "DEFAULT_LIMITS", "FUNCTIONS", "FormulaError", "Limits", "Token", "greek_name",
            "parse", "tokenize"]
@@ -62,6 +62,7 @@ class _Parser:
         self.strict = strict
         self.limits = limits
         self.quantifier_allowed = True
+        self.ambiguous: list[tuple[int, int]] = []  # (start, end) of each `a/b c` read as (a/b)·c
 
     # --- helpers -------------------------------------------------------------
     @property
@@ -81,6 +82,17 @@ class _Parser:
             raise FormulaError(f"expected {what}, found {_describe(self.tok)}", self.tok.start,
                                reason=f"expected {what}")
         return self.advance()
+
+    def finish(self) -> None:
+        """Raise unless every token was read."""
+        token = self.tok
+        if token.kind != "end":
+            previous = self.tokens[self.pos - 1]
+            if token.kind in ("name", "num") and previous.kind in ("name", "num", ")", "]", "sup"):
+                raise FormulaError(f"expected an operator between `{previous.value}` and `{token.value}`",
+                                   token.start, reason="words without operators (prose)")
+            raise FormulaError(f"unexpected {_describe(token)} after a complete formula", token.start,
+                               reason=f"unexpected {_describe(token)}")
 
     def enter(self) -> None:
         self.depth += 1
@@ -183,14 +195,22 @@ class _Parser:
             left = BinOp(left.start, right.end, op, left, right)
         return left
 
+    PRODUCT_OPS: tuple[str, ...] = ("*", "/")
+
     def product(self) -> Node:
         left = self.unary()
+        divisor_at: int | None = None  # where the last `/` was, while its divisor is being read
         while True:
-            if self.at_op("*", "/"):
-                op = self.advance().value
+            if self.at_op(*self.PRODUCT_OPS):
+                token = self.advance()
+                op = token.value
                 right = self.unary()
+                divisor_at = token.start if op == "/" else None
             elif self._implicit_product_follows():
                 op = "*"
+                if divisor_at is not None:
+                    # `x/2y` reads as (x/2)·y; most authors mean x/(2y)
+                    self.ambiguous.append((divisor_at, self.tok.end))
                 right = self.unary()
             else:
                 return left
@@ -226,14 +246,7 @@ class _Parser:
     def postfix(self) -> Node:
         node = self.atom()
         if self.tok.kind == "sup":
-            token = self.advance()
-            try:
-                value = int(token.value)
-            except ValueError:
-                raise FormulaError(f"superscript `{self.text[token.start:token.end]}` is not an integer",
-                                   token.start, reason="bad superscript") from None
-            exponent = Num(token.start, token.end, Fraction(value), token.value)
-            node = BinOp(node.start, token.end, "^", node, exponent)
+            node = self._superscript(node)
         if isinstance(node, Name) and self.tok.kind == "[":
             self.advance()
             self.enter()
@@ -251,11 +264,21 @@ class _Parser:
             node = Index(node.start, close.end, base, index)
         return node
 
+    def _superscript(self, node: Node) -> Node:
+        token = self.advance()
+        try:
+            value = int(token.value)
+        except ValueError:
+            raise FormulaError(f"superscript `{self.text[token.start:token.end]}` is not an integer",
+                               token.start, reason="bad superscript") from None
+        exponent = Num(token.start, token.end, Fraction(value), token.value)
+        return BinOp(node.start, token.end, "^", node, exponent)
+
     def atom(self) -> Node:
         token = self.tok
         if token.kind == "num":
             self.advance()
-            return Num(token.start, token.end, _number_value(token, self.limits), token.value)
+            return Num(token.start, token.end, _number_value(token, self.limits), token.value + token.unit)
         if token.kind == "name":
             self.advance()
             if self.tok.kind == "(":
@@ -328,7 +351,7 @@ def _number_value(token: Token, limits: Limits) -> Fraction:
         raise FormulaError(f"number literal `{text}` has exponent {exponent}; the limit is "
                            f"±{limits.max_literal_exponent}", token.start, kind="limit",
                            reason="number too large")
-    return Fraction(mantissa) * Fraction(10) ** int(exponent or 0)
+    return Fraction(mantissa) * Fraction(10) ** int(exponent or 0) * token.scale
 
 
 def _const(node: Node, limits: Limits) -> Fraction | None:
@@ -369,10 +392,8 @@ def _const(node: Node, limits: Limits) -> Fraction | None:
             return left * right
         if node.op == "/":
             return None if right == 0 else left / right
-    if isinstance(node, Call | Compare | Logic | Not | Index):
-        for child in (node.args if isinstance(node, Call) else
-                      node.operands if isinstance(node, Compare | Logic) else
-                      (node.operand,) if isinstance(node, Not) else (node.index,)):
+    if not isinstance(node, Num | Neg | BinOp):  # every other node: its constant parts are checked too
+        for child in children(node):
             _const(child, limits)
     return None
 
@@ -390,6 +411,12 @@ def parse(text: str, *, strict: bool = True, quantifier: bool = True, limits: Li
     allows a leading `∀ x, y:` (obligations only: their free symbols range
     over their domains whether or not the quantifier is written).
     """
+    return parse_full(text, strict=strict, quantifier=quantifier, limits=limits)[0]
+
+
+def parse_full(text: str, *, strict: bool = True, quantifier: bool = True,
+               limits: Limits = DEFAULT_LIMITS) -> tuple[Node, list[tuple[int, int]]]:
+    """`parse`, plus the (start, end) offsets of each `a/b c` that reads as (a/b)·c."""
     if not isinstance(text, str):
         raise FormulaError("a formula must be a string", 0, reason="not a string")
     if not text.strip():
@@ -400,13 +427,6 @@ def parse(text: str, *, strict: bool = True, quantifier: bool = True, limits: Li
     if parser.at_op("forall"):
         parser.quantifier()
     node = parser.statement()
-    token = parser.tok
-    if token.kind != "end":
-        previous = parser.tokens[parser.pos - 1]
-        if token.kind in ("name", "num") and previous.kind in ("name", "num", ")", "]", "sup"):
-            raise FormulaError(f"expected an operator between `{previous.value}` and `{token.value}`",
-                               token.start, reason="words without operators (prose)")
-        raise FormulaError(f"unexpected {_describe(token)} after a complete formula", token.start,
-                           reason=f"unexpected {_describe(token)}")
+    parser.finish()
     _const(node, limits)
-    return node
+    return node, parser.ambiguous

@@ -97,7 +97,9 @@ _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+", st
 _LOOSE_SUPERSCRIPTS = {"ⁿ": "n", "ⁱ": "i", "ᵀ": "T", "ᵏ": "k", "ᵈ": "d", "ᵐ": "m"}
 _SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼ", "0123456789aeoxhklmnpstij", strict=True))
 _GREEK_VARIANTS = {"ϵ": "epsilon", "ϑ": "theta", "ϕ": "phi", "ϖ": "pi", "ς": "sigma"}
-_COMBINING = "\u0302\u0304\u0305\u0303\u0307\u0308"  # ŷ, x̄, ẋ: part of a name in the loose notation
+_MARKS = {"\u0302": "_hat", "\u0304": "_bar", "\u0305": "_bar", "\u0303": "_tilde", "\u0307": "_dot",
+          "\u0308": "_ddot"}
+_COMBINING = "".join(_MARKS)  # ŷ, x̄, ẋ: part of a name in the loose notation
 
 
 def greek_name(char: str) -> str | None:
@@ -111,6 +113,14 @@ def greek_name(char: str) -> str | None:
         return None
     word = name.split()[-1].lower()
     return word.capitalize() if "CAPITAL" in name else word
+
+
+def _accented(char: str) -> str:
+    """`ŷ` -> "y" when `char` is an accented ASCII letter (NFD: letter + combining marks), else ""."""
+    if char.isascii() or not char.isalpha():
+        return ""
+    base = unicodedata.normalize("NFD", char)
+    return base[0] if base[0].isascii() and base[0].isalpha() and all(c in _COMBINING for c in base[1:]) else ""
 
 
 def _is_name_start(char: str) -> bool:
@@ -165,9 +175,11 @@ def _read_name(text: str, i: int, loose: bool) -> tuple[int, str]:
                 parts.append(_SUBSCRIPTS[c])
             else:
                 parts.append(greek_name(c) or c)
+        elif loose and _accented(c):
+            marks = unicodedata.normalize("NFD", c)
+            parts.append(marks[0] + "".join(_MARKS[m] for m in marks[1:]))
         elif loose and c in _COMBINING:
-            parts.append({"\u0302": "_hat", "\u0304": "_bar", "\u0305": "_bar", "\u0303": "_tilde",
-                          "\u0307": "_dot", "\u0308": "_ddot"}[c])
+            parts.append(_MARKS[c])
         elif loose and c in "'′" and (j + 1 >= n or not _is_name_char(text[j + 1])):
             parts.append("'")  # a prime: x' is a name of its own
         elif loose and c == "." and j + 1 < n and _is_name_start(text[j + 1]) and parts:
@@ -220,6 +232,15 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS, *, loose: bool = False)
             tokens.append(Token("name", _SPACES[char], i, i + 1))
             i += 1
             continue
+        if loose and char in _SUBSCRIPTS and tokens and tokens[-1].kind == "reduce" and tokens[-1].end == i:
+            j = i
+            while j < n and text[j] in _SUBSCRIPTS:
+                j += 1
+            tokens.append(Token("name", "_" + "".join(_SUBSCRIPTS[c] for c in text[i:j]), i, j))
+            i = j
+            continue
+        if loose and not _is_name_start(char) and _accented(char):
+            char = _accented(char)
         if _is_name_start(char):
             j, name = _read_name(text, i, loose)
             word = _WORD_OPERATORS.get(name) or (_LOOSE_WORDS.get(name) if loose else None)
