@@ -305,12 +305,19 @@ def unit_of(node: Node) -> Fraction | None:
 
 
 def decimal_side(node: Node) -> bool:
-    """A side written as a decimal with fractional digits (`5.286`), so it stands for a rounded value."""
+    """A side written as a rounded figure (`5.286`, `524K`), so it stands for every value that rounds to it."""
     while isinstance(node, Note):
         node = node.body
     if isinstance(node, Neg):
         node = node.operand
-    return isinstance(node, Num) and "." in node.text
+    return isinstance(node, Num) and ("." in node.text or node.value != _plain(node.text))
+
+
+def _plain(text: str) -> Fraction | None:
+    try:
+        return Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        return None  # a suffix (`524K`): a rounded figure
 
 
 def compare(op: str, a: Any, b: Any, left: Node, right: Node) -> tuple[bool | None, Fraction | None]:

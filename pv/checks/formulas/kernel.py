@@ -17,7 +17,7 @@ from typing import Any
 from pv.checks.formulas.exact import Evaluator, Link, NoValue, Open, fmt, links
 from pv.checks.formulas.lexer import FormulaError
 from pv.checks.formulas.locate import REQUIRED, Site, is_placeholder, looks_like_prose, sites
-from pv.checks.formulas.nodes import Compare, Many, Name, Node, Note, show, walk
+from pv.checks.formulas.nodes import Compare, Many, Name, Node, Note, Num, Quant, show, walk
 from pv.checks.formulas.notation import parse_loose
 
 _SIGN = {"<=": "≤", ">=": "≥", "!=": "≠", "in": "∈", "notin": "∉"}
@@ -58,9 +58,9 @@ def read(site: Site) -> Reading:
 
 def _only_words(node: Node) -> bool:
     """A bare name or number is not a formula (`bool`, `Result<V>` read as a name)."""
-    while isinstance(node, Note):
+    while isinstance(node, Note | Quant):
         node = node.body
-    return isinstance(node, Name)
+    return isinstance(node, Name | Num)
 
 
 def assignments(node: Node, env: dict[str, Fraction]) -> None:

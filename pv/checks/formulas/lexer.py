@@ -10,6 +10,7 @@ Nothing here imports sympy.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -180,6 +181,10 @@ def _read_name(text: str, i: int, loose: bool) -> tuple[int, str]:
             parts.append(marks[0] + "".join(_MARKS[m] for m in marks[1:]))
         elif loose and c in _COMBINING:
             parts.append(_MARKS[c])
+        elif loose and c == "'" and j + 1 < n and text[j + 1] == "s" and (j + 2 >= n or not _is_name_char(
+                text[j + 2])) and parts and parts[-1].isalpha():
+            parts.append("'s")  # Jensen's: a possessive, part of the word
+            j += 1
         elif loose and c in "'′" and (j + 1 >= n or not _is_name_char(text[j + 1])):
             parts.append("'")  # a prime: x' is a name of its own
         elif loose and c == "." and j + 1 < n and _is_name_start(text[j + 1]) and parts:
@@ -241,6 +246,11 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS, *, loose: bool = False)
             continue
         if loose and not _is_name_start(char) and _accented(char):
             char = _accented(char)
+        if loose and _hyphenated(text, i):
+            j = _hyphenated(text, i)
+            tokens.append(Token("name", text[i:j], i, j, unit="word"))  # `Memory-bound`: a word, not a - b
+            i = j
+            continue
         if _is_name_start(char):
             j, name = _read_name(text, i, loose)
             word = _WORD_OPERATORS.get(name) or (_LOOSE_WORDS.get(name) if loose else None)
@@ -270,6 +280,17 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS, *, loose: bool = False)
             raise FormulaError(f"unexpected character `{shown}`", i, reason=f"unsupported character `{shown}`")
     tokens.append(Token("end", "", n, n))
     return tokens
+
+
+_HYPHENATED = re.compile(r"[A-Za-z]{3,}(?:-[A-Za-z]{3,})+(?![\w(])")
+
+
+def _hyphenated(text: str, i: int) -> int:
+    """End of a hyphenated English word starting at `i` (`Memory-bound`, `non-negativity`), else 0."""
+    if i and (text[i - 1].isalnum() or text[i - 1] == "_"):
+        return 0
+    match = _HYPHENATED.match(text, i)
+    return match.end() if match else 0
 
 
 def _prev_sub(text: str, j: int) -> bool:

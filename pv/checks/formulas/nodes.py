@@ -230,6 +230,8 @@ def show(node: Node) -> str:
 def _show_loose(node: Node) -> str:
     if isinstance(node, Reduce):
         sign = _REDUCE_SIGN.get(node.op, node.op)
+        if not node.var and node.low is None and node.high is None:
+            return f"{sign}({show(node.body)})"
         sub = node.var
         if node.low is not None:
             sub = f"{node.var}={show(node.low)}"

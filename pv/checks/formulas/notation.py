@@ -24,6 +24,8 @@ formula read with a changed meaning is worse than one reported "not understood".
 
 from __future__ import annotations
 
+import re
+
 from pv.checks.formulas.grammar import _RELOPS, _const, _Parser
 from pv.checks.formulas.lexer import (
     BYTE_UNITS,
@@ -53,9 +55,14 @@ from pv.checks.formulas.nodes import (
     Reduce,
     SetOf,
     Vector,
+    walk,
 )
 
 LOOSE_RELOPS = _RELOPS + ("≈", "in", "notin", "subset")
+_NOT_IN_NAMES = frozenset(("for", "when", "if", "where", "within", "with", "is", "are", "be", "of", "to", "in",
+                           "on", "at", "by", "as", "and", "or", "not", "no", "all", "each", "every", "any",
+                           "always", "never", "then", "else", "iff", "mod", "yields", "gives", "than",
+                           "the", "a", "an", "from", "per", "via", "after", "before", "until", "must"))
 UNIT_WORDS = frozenset({
     "bytes", "byte", "bits", "bit", "tokens", "token", "params", "parameters", "elements", "FLOPs",
     "flops", "FLOP", "ms", "s", "sec", "seconds", "second", "us", "ns", "minutes", "min", "hours", "h",
@@ -95,6 +102,12 @@ class LooseParser(_Parser):
                 break
             items.append(self.qualified())
         items = _distribute_membership(items)
+        if len(items) > 1 and any(isinstance(_core(i), Name | Num) for i in items):
+            bare = next(i for i in items if isinstance(_core(i), Name | Num))
+            raise FormulaError("a list with a bare name or number in it is not a statement", bare.start,
+                               reason="list of names")
+        for item in items:
+            _check_logic(item)
         if len(items) == 1:
             return items[0]
         return Many(items[0].start, items[-1].end, tuple(items))
@@ -131,6 +144,8 @@ class LooseParser(_Parser):
                     self.pos = k + 1
                     return self.text[words[0].start:token.start].strip()
                 return ""
+            elif token.kind == "op" and token.value in ("-", "/", "+"):
+                continue
             elif token.kind in ("op", ",", ";", "end", "reduce", "‖", "|", "{"):
                 return ""
         return ""
@@ -240,6 +255,20 @@ class LooseParser(_Parser):
         end = self._skip_words()
         return Note(node.start, end, node, "context", self.text[word.start:end].strip())
 
+    def _statement_follows(self) -> bool:
+        """After the `,` at the current token: a comparison before the next top-level `,` or the end."""
+        depth = 0
+        for token in self.tokens[self.pos + 1:]:
+            if token.kind in ("(", "[", "{"):
+                depth += 1
+            elif token.kind in (")", "]", "}"):
+                depth -= 1
+            elif depth == 0 and token.kind in (",", ";", "end"):
+                return False
+            elif depth == 0 and token.kind == "op" and token.value in LOOSE_RELOPS:
+                return True
+        return False
+
     def _only_names_follow(self) -> bool:
         k = self.pos
         while self.tokens[k].kind in (",", "name"):
@@ -247,11 +276,15 @@ class LooseParser(_Parser):
         return self.tokens[k].kind == "end"
 
     def _skip_words(self) -> int:
-        """Skip a qualifier's words up to the end of the statement (`,`/`;` at top level); its end offset."""
+        """Skip a qualifier's words up to the end of the statement; its end offset.
+
+        The words end at a top-level `;`, or at a top-level `,` after which a statement follows
+        (`p within bounds, beta >= 0`), never inside brackets.
+        """
         depth = 0
         end = self.tok.start
         while self.tok.kind != "end":
-            if depth == 0 and self.tok.kind in (";",):
+            if depth == 0 and (self.tok.kind == ";" or self.tok.kind == "," and self._statement_follows()):
                 break
             if self.tok.kind in ("(", "[", "{"):
                 depth += 1
@@ -284,7 +317,7 @@ class LooseParser(_Parser):
                     break
             elif token.kind == "name":
                 names += 1
-                if len(token.value) >= 3 and token.value.isalpha() and "_" not in token.value:
+                if _WORDLIKE.fullmatch(token.value) or token.unit == "word":
                     words += 1
             elif token.kind == "op" and token.value in LOOSE_RELOPS + ("*", "^", "+"):
                 maths += 1
@@ -317,6 +350,12 @@ class LooseParser(_Parser):
             return False
         if token.kind == "(" and self._annotation_group():
             return False
+        previous = self.tokens[self.pos - 1]
+        if previous.kind == "num" and token.kind == "name" and token.start > previous.end \
+                and _WORDLIKE.fullmatch(token.value):
+            return False  # `0 bias tensors`: a count of things, not 0·bias
+        if previous.kind in ("num", ")", "]", "}", "sup") and token.kind == "reduce":
+            return True  # (1/n) Σ …
         return super()._implicit_product_follows()
 
     def statement(self) -> Node:
@@ -358,6 +397,10 @@ class LooseParser(_Parser):
             operands.append(self.set_expr())
         if not ops:
             return operands[0]
+        first = operands[0]
+        if ops[0] == "in" and isinstance(first, Name) and _ENGLISH.fullmatch(first.raw):
+            raise FormulaError(f"`{first.raw} in …` reads as English, not as membership", first.start,
+                               reason="English word before `in`")
         return Compare(operands[0].start, operands[-1].end, tuple(ops), tuple(operands))
 
     def set_expr(self) -> Node:
@@ -374,11 +417,22 @@ class LooseParser(_Parser):
                     if self.tok.kind in ("]", ")") and not (self.tokens[self.pos + 1].kind == "op"
                                                              and self.tokens[self.pos + 1].value == "^"):
                         close = self.advance()
-                        return Interval(token.start, close.end, low, high, token.kind == "(", close.kind == ")")
+                        return self._set_power(Interval(token.start, close.end, low, high, token.kind == "(",
+                                                        close.kind == ")"))
             except FormulaError:
                 pass
             self.pos = save
         return self.sum()
+
+    def _set_power(self, node: Node) -> Node:
+        """`{0,1}ⁿ`, `(0,1)^n`: a set to a power (its n-fold product)."""
+        if self.tok.kind == "sup":
+            return self._name_superscript(node) if not self.tok.value.isdigit() else self._superscript(node)
+        if self.at_op("^"):
+            self.advance()
+            exponent = self.postfix() if self.tok.kind != "{" else self._braced()
+            return BinOp(node.start, exponent.end, "^", node, exponent)
+        return node
 
     def power(self) -> Node:
         base = self.postfix()
@@ -388,6 +442,7 @@ class LooseParser(_Parser):
                 token = self.advance()
                 return Call(base.start, token.end, "transpose", (base,))
             if self.tok.kind == "{":
+                self._times_in_shape()
                 self.advance()
                 self.enter()
                 exponent = self.statement()
@@ -398,11 +453,30 @@ class LooseParser(_Parser):
                 self.enter()
                 exponent = self.unary()
                 self.depth -= 1
+            if isinstance(base, Name) and self.tok.kind == "(" and self.tok.start == exponent.end + (
+                    1 if self.text[exponent.end:exponent.end + 1] == "}" else 0) and _negative(exponent):
+                raise FormulaError(f"`{base.raw}^{{-1}}(…)` (an inverse function?) is not understood",
+                                   base.start, reason="inverse function")
             return BinOp(base.start, exponent.end, "^", base, exponent)
         if self.tok.kind == "sup" and self.tok.value == "T":
             token = self.advance()
             return Call(base.start, token.end, "transpose", (base,))
         return base
+
+    def _times_in_shape(self) -> None:
+        """`ℝ^{n x d}`: inside the exponent's braces a lone `x` between two operands is ×."""
+        depth = 0
+        for k in range(self.pos, len(self.tokens)):
+            token = self.tokens[k]
+            if token.kind == "{":
+                depth += 1
+            elif token.kind == "}":
+                depth -= 1
+                if depth == 0:
+                    return
+            elif token.kind == "name" and token.value == "x" and self.tokens[k - 1].kind in ("name", "num", ")") \
+                    and self.tokens[k + 1].kind in ("name", "num", "("):
+                self.tokens[k] = Token("op", "*", token.start, token.end)
 
     def _ends_operand(self, offset: int) -> bool:
         nxt = self.tokens[self.pos + offset]
@@ -440,14 +514,21 @@ class LooseParser(_Parser):
             else:
                 return node
 
+    def _slice_or_statement(self) -> Node:
+        token = self.tok
+        if token.kind == ":" and self.tokens[self.pos + 1].kind in (",", "]"):
+            self.advance()
+            return Name(token.start, token.end, ":", ":")  # `E[i, :]`: a whole row
+        return self.statement()
+
     def line_in_brackets(self) -> Node:
-        first = self.statement()
+        first = self._slice_or_statement()
         if self.tok.kind != ",":
             return first
         items = [first]
         while self.tok.kind == ",":
             self.advance()
-            items.append(self.statement())
+            items.append(self._slice_or_statement())
         return Vector(first.start, items[-1].end, tuple(items), "[")
 
     def _braced(self) -> Node:
@@ -501,6 +582,9 @@ class LooseParser(_Parser):
                     and self._annotation_group(1):
                 self.advance()  # `P (forward pass)`: a name, then a comment
                 return Name(token.start, token.end, token.value, self.text[token.start:token.end])
+            run = self._word_run()
+            if run:
+                return run
             if token.value in ("else", "for", "where", "when", "if", "with", "then"):
                 raise FormulaError(f"`{token.value}` here is not understood", token.start,
                                    reason=f"`{token.value}` in an expression")
@@ -525,6 +609,27 @@ class LooseParser(_Parser):
             self.advance()
             return Dots(token.start, token.end)
         return super().atom()
+
+    def _word_run(self) -> Node | None:
+        """`Q output dim = n_h * d_k`: plain words naming one quantity, between relations."""
+        k = self.pos
+        while self.tokens[k].kind == "name" and _PLAIN.fullmatch(self.tokens[k].value) \
+                and self.tokens[k].value.lower() not in _NOT_IN_NAMES:
+            k += 1
+        if k - self.pos < 2:
+            return None
+        before = self.tokens[self.pos - 1] if self.pos else None
+        after = self.tokens[k]
+        opens = before is None or before.kind in ("(", ",", ":", ";") or (
+            before.kind == "op" and before.value in LOOSE_RELOPS + ("implies", "iff", "and", "or"))
+        closes = after.kind in ("end", ",", ";", ")") or (
+            after.kind == "op" and after.value in LOOSE_RELOPS + ("implies", "iff", "and", "or"))
+        if not (opens and closes):
+            return None
+        first, last = self.tokens[self.pos], self.tokens[k - 1]
+        self.pos = k
+        raw = self.text[first.start:last.end]
+        return Name(first.start, last.end, " ".join(raw.split()), raw)
 
     def line_or_statement(self) -> Node:
         node = self.statement()
@@ -598,7 +703,7 @@ class LooseParser(_Parser):
             raise FormulaError("set-builder notation is not understood", self.tok.start, reason="set-builder")
         self.depth -= 1
         close = self.expect("}", "`}` to close the set")
-        return SetOf(token.start, close.end, tuple(items))
+        return self._set_power(SetOf(token.start, close.end, tuple(items)))
 
     def reduction(self, op: str, token: Token) -> Node:
         """`Σ_{i=1}^{n} body`, `Σ_j body`, `Σ body`, `sum_{k=0}^{K-1} body`, `max_b body`."""
@@ -651,6 +756,35 @@ class LooseParser(_Parser):
                 and len(node.args) == 1:
             return Reduce(node.start, node.end, node.func, "", None, None, node.args[0])
         return node
+
+
+_ENGLISH = re.compile(r"[A-Z][a-z]{3,}")
+_WORDLIKE = re.compile(r"[A-Za-z][A-Za-z']{2,}")
+_PLAIN = re.compile(r"[A-Za-z]+")
+
+
+def _negative(node: Node) -> bool:
+    from pv.checks.formulas.nodes import Neg
+
+    return isinstance(node, Neg)
+
+
+def _core(node: Node) -> Node:
+    while isinstance(node, Note):
+        node = node.body
+    return node
+
+
+def _check_logic(node: Node) -> None:
+    """Connectives join statements: `tokens -> [seq_len, 4096]` is a mapping, not an implication."""
+    for part in walk(node):
+        if isinstance(part, Logic):
+            for operand in part.operands:
+                core = _core(operand)
+                if isinstance(core, Num | BinOp | Vector | SetOf | Dots | Interval | Reduce):
+                    word = {"implies": "→", "iff": "⟺", "and": "∧", "or": "∨"}[part.op]
+                    raise FormulaError(f"`{word}` joins values here, not statements (a mapping?)", operand.start,
+                                       reason="connective between values")
 
 
 def _span(node: Node, start: int, end: int) -> Node:
