@@ -185,6 +185,8 @@ def _read_name(text: str, i: int, loose: bool) -> tuple[int, str]:
                 text[j + 2])) and parts and parts[-1].isalpha():
             parts.append("'s")  # Jensen's: a possessive, part of the word
             j += 1
+        elif loose and c == "*" and parts and (j + 1 >= n or text[j + 1] in "_)|‖,]["):
+            parts.append("*")  # x*_t, r*: an optimum, part of the name (not a product)
         elif loose and c in "'′" and (j + 1 >= n or not _is_name_char(text[j + 1])):
             parts.append("'")  # a prime: x' is a name of its own
         elif loose and c == "." and j + 1 < n and _is_name_start(text[j + 1]) and parts:
@@ -282,7 +284,7 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS, *, loose: bool = False)
     return tokens
 
 
-_HYPHENATED = re.compile(r"[A-Za-z]{3,}(?:-[A-Za-z]{3,})+(?![\w(])")
+_HYPHENATED = re.compile(r"(?=[A-Za-z-]{6})[A-Za-z]{2,}(?:-[A-Za-z]{2,})+(?![\w(])")
 
 
 def _hyphenated(text: str, i: int) -> int:

@@ -202,6 +202,8 @@ def show(node: Node) -> str:
         return node.name
     if isinstance(node, Index):
         base = node.base.name if isinstance(node.base, Name) else _wrap(node.base)
+        if isinstance(node.index, Vector) and node.index.bracket == "[":  # W[i, :]
+            return f"{base}[{', '.join(show(i) for i in node.index.items)}]"
         return f"{base}[{show(node.index)}]"
     if isinstance(node, Call):
         if node.func == "norm":
@@ -261,6 +263,7 @@ def _show_loose(node: Node) -> str:
 
 def _wrap(node: Node) -> str:
     text = show(node)
-    loose = isinstance(node, Reduce | Cond | Quant | Many) or (isinstance(node, Note) and isinstance(
+    loose = isinstance(node, Reduce) and bool(node.var or node.low or node.high) or isinstance(
+        node, Cond | Quant | Many) or (isinstance(node, Note) and isinstance(
         node.body, BinOp | Compare | Logic | Reduce | Cond | Quant | Many))
     return f"({text})" if isinstance(node, BinOp | Compare | Logic) or loose else text

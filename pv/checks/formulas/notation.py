@@ -185,7 +185,7 @@ class LooseParser(_Parser):
                 return names, None
             self.pos = described
         while self.tok.kind == "," and self.tokens[self.pos + 1].kind == "name" and self.tokens[
-                self.pos + 2].kind in (",", ":", "op"):
+                self.pos + 2].kind in (",", ":", "op", "end", ";", "("):
             self.advance()
             names.append(self.advance().value)
         domain = None
@@ -227,7 +227,7 @@ class LooseParser(_Parser):
             names = [self.expect("name", "a variable after `for large`").value]
             return Quant(node.start, self.tokens[self.pos - 1].end, "large", tuple(names), None, node)
         if word.value == "for":
-            return self._forall_or_context(node, word, "forall")
+            return self._forall_or_context(node, word, "forall", need_free=True)
         if word.value in ("when", "if", "whenever", "given"):
             save = self.pos
             try:
@@ -241,11 +241,18 @@ class LooseParser(_Parser):
         end = self._skip_words()
         return Note(node.start, end, node, kind, self.text[word.start:end].strip() or self.text[rest_start:end])
 
-    def _forall_or_context(self, node: Node, word: Token, kind: str) -> Node:
-        """`for all i`, `for i ∈ S`, `for any scalar c`: a quantifier when it reads as one, else a context."""
+    def _forall_or_context(self, node: Node, word: Token, kind: str, need_free: bool = False) -> Node:
+        """`for all i`, `for i ∈ S`, `for any scalar c`: a quantifier when it reads as one, else a context.
+
+        After a bare `for` (no all/any/each/every) the variables must occur in the statement:
+        `… for minimization` is a context, not a quantifier over `minimization`.
+        """
         save = self.pos
         try:
             names, domain = self._bound_names()
+            used = {n.name for n in walk(node) if isinstance(n, Name)}
+            if need_free and not all(name in used for name in names):
+                raise FormulaError("not a quantifier", self.tok.start)
             if self.tok.kind in ("end", ";") or (self.tok.kind == "," and self._only_names_follow()) \
                     or self._annotation_group():
                 return Quant(node.start, self.tokens[self.pos - 1].end, kind, tuple(names), domain, node)
@@ -358,13 +365,20 @@ class LooseParser(_Parser):
             return True  # (1/n) Σ …
         return super()._implicit_product_follows()
 
-    def statement(self) -> Node:
-        node = super().statement()
+    def sum(self) -> Node:
+        """A sum, or a piecewise `a if P else b` / `a if P, else b` / `a if P, b otherwise`."""
+        node = super().sum()
         if self.tok.kind == "name" and self.tok.value == "if" and self._else_follows():
             self.advance()
-            cond = super().statement()
-            self.advance()  # else
-            other = self.statement()
+            cond = self.disjunct()
+            if self.tok.kind == ",":
+                self.advance()
+            if self.tok.kind == "name" and self.tok.value == "else":
+                self.advance()
+                other = self.sum()
+            else:
+                other = self.sum()
+                self.expect("name", "`otherwise`")
             return Cond(node.start, other.end, node, cond, other)
         return node
 
@@ -377,9 +391,9 @@ class LooseParser(_Parser):
                 depth -= 1
                 if depth < 0:
                     return False
-            elif depth == 0 and token.kind == "name" and token.value == "else":
+            elif depth == 0 and token.kind == "name" and token.value in ("else", "otherwise"):
                 return True
-            elif depth == 0 and token.kind in (",", ";"):
+            elif depth == 0 and token.kind == ";":
                 return False
         return False
 
@@ -562,7 +576,7 @@ class LooseParser(_Parser):
             return self.reduction(token.value, token)
         if token.kind == "name":
             word, _, var = token.value.partition("_")
-            if token.value in ("sum_", "prod_") and self.tokens[self.pos + 1].kind == "{":
+            if word in _REDUCE_WORDS and token.value == word + "_" and self.tokens[self.pos + 1].kind == "{":
                 return self.reduction(word, token)
             if word in _REDUCE_WORDS and var and len(var) <= 3 and self._operand_follows(1) \
                     and self.tokens[self.pos + 1].start > token.end:

@@ -36,9 +36,8 @@ def pretty(node: Node) -> str:
     if isinstance(node, BinOp):
         level = _LEVEL[node.op]
         left = _side(node.left, level, strict=node.op == "^")
-        # a - (b - c), a / (b · c), a ^ (b ^ c): the right side keeps its brackets at equal strength
-        right = _side(node.right, level, strict=node.op != "+" and node.op != "*" or isinstance(
-            node.right, BinOp) and node.right.op not in ("+", "*"))
+        # a - (b - c), a · (b · c): the right side keeps its brackets at equal strength (same tree)
+        right = _side(node.right, level, strict=node.op != "^")
         return f"{left} {_SIGN.get(node.op, node.op)} {right}"
     if isinstance(node, Neg):
         return f"-{_side(node.operand, _LEVEL['neg'], strict=False)}"
