@@ -7,9 +7,10 @@ undecided rather than judged. Names take values only from `env` (the
 contract's own numeric assignments) and the constant `pi`.
 
 Tolerances (documented in `pv explain PV350`):
-- `=` is exact, except that a side written as a decimal with fractional digits
-  (`5.286`, `545.0M`) stands for every value that rounds to it: it may differ by
-  one unit in its last written digit (as claims' default tolerance);
+- `=` is exact, except that a side written as a rounded figure (`5.286`, `524K`)
+  stands for a value that is not exactly representable at its precision: then it
+  may differ by one unit in its last written digit (rounded or cut, as claims'
+  default tolerance); a value it could show exactly it must show exactly;
 - `≈` holds within one unit in the last written digit of a number-literal side,
   or within 1 % of the larger side, whichever is larger.
 """
@@ -333,8 +334,12 @@ def compare(op: str, a: Any, b: Any, left: Node, right: Node) -> tuple[bool | No
         scale = max(abs(_as_fraction(a)), abs(_as_fraction(b)))
         tolerance = max([APPROX_RELATIVE * scale] + units)
     elif op in ("=", "!=") and (decimal_side(left) or decimal_side(right)):
-        tolerance = max(u for u in (unit_of(left), unit_of(right)) if u is not None) if (
-            decimal_side(left) and decimal_side(right)) else (unit_of(left) if decimal_side(left) else unit_of(right))
+        rounded, other = (left, b) if decimal_side(left) and not decimal_side(right) else (right, a)
+        unit = unit_of(rounded)
+        # a value the figure could have shown exactly must be shown exactly (4.5 is not 4.6);
+        # any other may be rounded or cut at the last digit
+        if unit is not None and not (is_exact(other) and (other / unit).denominator == 1):
+            tolerance = unit
     diff = _difference(a, b)
     if diff is None:
         return None, tolerance

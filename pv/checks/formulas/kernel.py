@@ -17,8 +17,9 @@ from typing import Any
 from pv.checks.formulas.exact import Evaluator, Link, NoValue, Open, fmt, links
 from pv.checks.formulas.lexer import FormulaError
 from pv.checks.formulas.locate import REQUIRED, Site, is_placeholder, looks_like_prose, sites
-from pv.checks.formulas.nodes import Compare, Many, Name, Node, Note, Num, Quant, show, walk
+from pv.checks.formulas.nodes import Compare, Many, Name, Node, Note, Num, Quant, walk
 from pv.checks.formulas.notation import parse_loose
+from pv.checks.formulas.pretty import pretty
 
 _SIGN = {"<=": "≤", ">=": "≥", "!=": "≠", "in": "∈", "notin": "∉"}
 _NO_BIND = ("tolerance", "float_tolerance")
@@ -128,14 +129,14 @@ def _numeric_fields(spec: Any) -> dict[str, Fraction]:
 
 def link_text(link: Link) -> str:
     op = link.node.ops[link.index]
-    return f"{show(link.node.operands[link.index])} {_SIGN.get(op, op)} {show(link.node.operands[link.index + 1])}"
+    return f"{pretty(link.node.operands[link.index])} {_SIGN.get(op, op)} {pretty(link.node.operands[link.index + 1])}"
 
 
 def link_values(link: Link) -> str:
     """`152064 * 3584 = 545017856, 545.0M = 545000000`: the value of each side that is not a plain number."""
     parts = []
     for side, value in ((link.node.operands[link.index], link.left), (link.node.operands[link.index + 1], link.right)):
-        text = show(side)
+        text = pretty(side)
         shown = fmt(value)
         if text != shown:
             parts.append(f"{text} = {shown}")
