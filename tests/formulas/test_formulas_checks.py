@@ -472,3 +472,19 @@ def test_claim_value_is_taken_as_written_not_as_its_nearest_double(run_formulas)
     wrong = [(f.line, f.message) for f in findings if f.code == "PV310"]
     assert [line for line, _ in wrong] == [10, 14], wrong
     assert "1.0e-400 ± 1.0e-400" in wrong[1][1]
+
+
+def test_ambiguous_division_in_a_formulas_section_is_a_warning(run_formulas) -> None:
+    """Issue 8, defect 10: `x/2y` reads as (x/2)·y; most authors mean x/(2y)."""
+    found = run_formulas("""
+        formulas:
+          symbols:
+            x: {domain: "real > 0"}
+            y: {domain: "real > 0"}
+          definitions:
+            half: {formula: "x/2y"}
+            clear: {formula: "x/(2y) + (x/2)*y"}
+    """)
+    warnings = [f for f in found if f.code == "PV352"]
+    assert len(warnings) == 1 and warnings[0].line == 7, warnings
+    assert "x/(2y)" in (warnings[0].hint or "")

@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from pv.checks.formulas.domains import Domain, parse_domain
-from pv.checks.formulas.grammar import CONSTANTS, FormulaError, parse
+from pv.checks.formulas.grammar import CONSTANTS, FormulaError, parse, parse_full
 from pv.checks.formulas.nodes import (
     BinOp,
     Call,
@@ -208,7 +208,11 @@ def _read_formulas(section: Section, part: str, raw: Any) -> None:
             if isinstance(spec.get("bind"), dict):
                 formula.bind = spec["bind"]
         try:
-            formula.node = parse(text, quantifier=part == "obligations")
+            formula.node, ambiguous = parse_full(text, quantifier=part == "obligations")
+            for start, end in ambiguous:
+                section.add_at(path, start, "PV352", f"formula `{name}`: `…{text[start:end]}…` reads as "
+                               "(…/…)·…: a `/` followed by an implicit product divides by the first factor only",
+                               length=end - start, hint="add brackets: write `x/(2y)` for x over 2y, or `(x/2)·y`")
         except FormulaError as exc:
             code = "PV302" if exc.kind == "limit" else "PV301"
             section.add_at(path, exc.index, code, f"formula `{name}`: {exc.message}",
