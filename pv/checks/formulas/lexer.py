@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from fractions import Fraction
 
 # Functions pv knows: name -> (min args, max args or None for "any").
 FUNCTIONS: dict[str, tuple[int, int | None]] = {
@@ -64,7 +65,7 @@ class Token:
     value: str
     start: int
     end: int
-    scale: int = 1  # a loose number's suffix multiplier (7.62B: 10**9)
+    scale: int | Fraction = 1  # a loose number's suffix multiplier (7.62B: 10**9, 5%: 1/100)
     unit: str = ""  # the suffix as written ("B", "GiB")
 
 
@@ -153,8 +154,14 @@ def _read_number(text: str, i: int) -> int:
     return j
 
 
-def _suffix(text: str, j: int) -> tuple[str, int]:
+def _suffix(text: str, j: int) -> tuple[str, int | Fraction]:
     """A count or byte suffix written directly after a number at `j` (`B` of 7.62B), else ("", 1)."""
+    if text.startswith("%", j):  # 5% is 5/100 unless an operand follows (`n % k` is mod)
+        k = j + 1
+        while k < len(text) and text[k] == " ":
+            k += 1
+        if k >= len(text) or not (_is_name_start(text[k]) or text[k].isdigit() or text[k] == "("):
+            return "%", Fraction(1, 100)
     for table in (BYTE_UNITS, SUFFIXES):
         for unit in sorted(table, key=len, reverse=True):
             end = j + len(unit)
@@ -168,7 +175,9 @@ def _read_name(text: str, i: int, loose: bool) -> tuple[int, str]:
     j, parts = i, []
     while j < n:
         c = text[j]
-        if _is_name_char(c):
+        if loose and c == "@" and parts and j + 1 < n and _is_name_start(text[j + 1]) and text[j - 1] != " ":
+            parts.append("@")  # NDCG@k, hit@k: a metric's name, not a product
+        elif _is_name_char(c):
             if c in _SUBSCRIPTS:
                 # x₁ -> x_1; a run of subscripts shares one underscore
                 if not _prev_sub(text, j) and not parts[-1].endswith("_"):

@@ -59,7 +59,8 @@ from pv.checks.formulas.nodes import (
 )
 
 LOOSE_RELOPS = _RELOPS + ("≈", "in", "notin", "subset")
-_NOT_IN_NAMES = frozenset(("for", "when", "if", "where", "within", "with", "is", "are", "be", "of", "to", "in",
+_NOT_IN_NAMES = frozenset(("during", "between", "while", "since", "across", "under", "over",
+                           "for", "when", "if", "where", "within", "with", "is", "are", "be", "of", "to", "in",
                            "on", "at", "by", "as", "and", "or", "not", "no", "all", "each", "every", "any",
                            "always", "never", "then", "else", "iff", "mod", "yields", "gives", "than",
                            "the", "a", "an", "from", "per", "via", "after", "before", "until", "must"))
@@ -91,16 +92,25 @@ class LooseParser(_Parser):
     def __init__(self, text: str, tokens: list[Token], limits: Limits) -> None:
         super().__init__(text, tokens, False, limits)
         self.norm_depth = 0
+        self.last_qualifier: tuple | None = None  # the qualifier that ended the last statement
 
     # --- whole lines ---------------------------------------------------------------------------
     def line(self) -> Node:
-        """Statements separated by top-level `,` / `;`, each with its label, quantifier and qualifiers."""
+        """Statements separated by top-level `,` / `;`, each with its label, quantifier and qualifiers.
+
+        A condition or quantifier after the last statement of a list applies to all of them:
+        `accuracy = 1, F1 = 1 when ŷ = y` is (ŷ = y) ⟹ each.
+        """
+        self.last_qualifier = None
         items = [self.qualified()]
         while self.tok.kind in (",", ";"):
             self.advance()
             if self.tok.kind == "end":
                 break
+            self.last_qualifier = None
             items.append(self.qualified())
+        if len(items) > 1 and self.last_qualifier is not None:
+            items = [self._qualify(i, self.last_qualifier) for i in items[:-1]] + items[-1:]
         items = _distribute_membership(items)
         if len(items) > 1 and any(isinstance(_core(i), Name | Num) for i in items):
             bare = next(i for i in items if isinstance(_core(i), Name | Num))
@@ -125,6 +135,14 @@ class LooseParser(_Parser):
         if label:
             node = Note(start, node.end, node, "label", label)
         return node
+
+    @staticmethod
+    def _qualify(node: Node, qualifier: tuple) -> Node:
+        kind, data = qualifier
+        if kind == "implies":
+            return Logic(node.start, node.end, "implies", (data, node))
+        names, domain = data
+        return Quant(node.start, node.end, "forall", names, domain, node)
 
     def _label(self) -> str:
         """`Per-layer FFN: E` / `Qwen2.5-7B config: E`: words then `:` at the start; skipped."""
@@ -229,17 +247,29 @@ class LooseParser(_Parser):
         if word.value == "for":
             return self._forall_or_context(node, word, "forall", need_free=True)
         if word.value in ("when", "if", "whenever", "given"):
-            save = self.pos
-            try:
-                condition = self.statement()
-                if self.tok.kind in ("end", ",", ";") or self._annotation_group():
-                    return Logic(node.start, condition.end, "implies", (condition, node))
-            except FormulaError:
-                pass
-            self.pos = save
+            implied = self._condition(node)
+            if implied is not None:
+                return implied
         kind = {"where": "where", "within": "within"}.get(word.value, "context")
         end = self._skip_words()
         return Note(node.start, end, node, kind, self.text[word.start:end].strip() or self.text[rest_start:end])
+
+    def _condition(self, node: Node) -> Node | None:
+        """`E when P` / `E for t >= 1 and beta in (0, 1)`: P ⟹ E, when P reads as a whole statement."""
+        save = self.pos
+        try:
+            condition = self.statement()
+            if self.tok.kind == "name" and self.tok.value == "for":
+                condition = self.trailers(condition)  # `when x_i = mu for all i`
+            if isinstance(_core(condition), Name | Num):
+                raise FormulaError("a bare word is not a condition", condition.start)
+            if self.tok.kind in ("end", ",", ";") or self._annotation_group():
+                self.last_qualifier = ("implies", condition)
+                return Logic(node.start, condition.end, "implies", (condition, node))
+        except FormulaError:
+            pass
+        self.pos = save
+        return None
 
     def _forall_or_context(self, node: Node, word: Token, kind: str, need_free: bool = False) -> Node:
         """`for all i`, `for i ∈ S`, `for any scalar c`: a quantifier when it reads as one, else a context.
@@ -255,10 +285,15 @@ class LooseParser(_Parser):
                 raise FormulaError("not a quantifier", self.tok.start)
             if self.tok.kind in ("end", ";") or (self.tok.kind == "," and self._only_names_follow()) \
                     or self._annotation_group():
+                self.last_qualifier = ("forall", (tuple(names), domain))
                 return Quant(node.start, self.tokens[self.pos - 1].end, kind, tuple(names), domain, node)
         except FormulaError:
             pass
         self.pos = save
+        if need_free:
+            implied = self._condition(node)  # `E for t >= 1`: a condition
+            if implied is not None:
+                return implied
         end = self._skip_words()
         return Note(node.start, end, node, "context", self.text[word.start:end].strip())
 
@@ -404,6 +439,11 @@ class LooseParser(_Parser):
             op = self.advance().value
             ops.append(op)
             operands.append(self.set_expr() if op in ("in", "notin", "subset") else self.sum())
+            last = operands[-1]
+            if op in ("in", "notin") and isinstance(last, BinOp) and last.op == "/" and isinstance(
+                    last.left, Name) and isinstance(last.right, Name):
+                raise FormulaError(f"`∈ {last.left.raw}/{last.right.raw}` (alternatives?) is not understood",
+                                   last.start, reason="alternatives written with /")
         if self.at_op("not") and self.tokens[self.pos + 1].kind == "op" and self.tokens[self.pos + 1].value == "in":
             self.advance()
             self.advance()
@@ -455,6 +495,9 @@ class LooseParser(_Parser):
             if self.tok.kind == "name" and self.tok.value == "T" and self._ends_operand(1):
                 token = self.advance()
                 return Call(base.start, token.end, "transpose", (base,))
+            if self.tok.kind == "{" and self.tokens[self.pos + 1].kind == "(":
+                index = self._braced()  # D^{(k+1)}: the (k+1)-th iterate, not a power
+                return Index(base.start, index.end, base, index)
             if self.tok.kind == "{":
                 self._times_in_shape()
                 self.advance()
@@ -494,6 +537,8 @@ class LooseParser(_Parser):
 
     def _ends_operand(self, offset: int) -> bool:
         nxt = self.tokens[self.pos + offset]
+        if nxt.kind == "name" and (nxt.value in _QUALIFIERS or nxt.value in UNIT_WORDS):
+            return True
         return nxt.kind not in ("name", "num", "(", "sqrt", "reduce")
 
     def postfix(self) -> Node:
