@@ -32,7 +32,7 @@ def check(doc: Document, ctx: Any) -> Iterable[Finding]:
     if "formulas" in data or _has_refs(data):
         from pv.checks.formulas.contract import check_contract
 
-        findings += check_contract(doc)
+        findings += check_contract(doc, ctx)
     if any(key in data for key in ("equations", "proof_obligations", "falsification_tests")):
         from pv.checks.formulas.judge import check_kernel
 

@@ -12,19 +12,21 @@ from fractions import Fraction
 from typing import Any
 
 from pv.checks.formulas.limits import FILE_SECONDS, STEP_SECONDS, StepResult, run_steps
+from pv.checks.formulas.memo import Memo, storable
 from pv.checks.formulas.model import BOOL, SECTION, Formula, Section, _suggest, load_section, parse_claim_value
 from pv.checks.formulas.nodes import show
+from pv.checks.formulas.outcome import from_data, to_data
 from pv.core.document import Document, source_lines
 from pv.core.findings import Finding
 
 REF_OWNERS = ("invariants", "gates")
 
 
-def check_contract(doc: Document) -> list[Finding]:
+def check_contract(doc: Document, ctx: Any = None) -> list[Finding]:
     section = load_section(doc)
     findings = list(section.findings)
     findings += check_references(doc, section)
-    findings += symbolic_findings(section)
+    findings += symbolic_findings(section, Memo.for_context(ctx))
     return findings
 
 
@@ -55,9 +57,9 @@ def _domains(section: Section) -> dict[str, Any]:
     return {name: symbol.domain for name, symbol in section.symbols.items()}
 
 
-def symbolic_findings(section: Section) -> list[Finding]:
-    steps: list[Any] = []
-    reporters: list[Any] = []
+def symbolic_findings(section: Section, memo: Memo | None = None) -> list[Finding]:
+    memo = memo or Memo(None, "")
+    steps: list[Any] = []  # (kind, key, step, report)
     for formula in section.formulas.values():
         if not section.depends_ok(formula.name):
             continue
@@ -66,25 +68,66 @@ def symbolic_findings(section: Section) -> list[Finding]:
                 prepared = _prepare_claim(section, formula, claim, path)
                 if prepared is not None:
                     step, report = _claim_step(section, formula, path, index, *prepared)
-                    steps.append(step)
-                    reporters.append(report)
+                    steps.append(("claim", memo.key("claim", _depends_text(section, formula), *map(
+                        _exact_text, prepared)), step, report))
         else:
             step, report = _obligation_step(section, formula)
-            steps.append(step)
-            reporters.append(report)
+            steps.append(("obligation", memo.key("obligation", _depends_text(section, formula)), step, report))
     if not steps:
         return []
-    global _files
-    _files += 1
-    if _files >= 2:  # a process checking many files: pay sympy's lazy imports once, here
-        _warm_up()
-    else:
-        import sympy  # noqa: F401  -- at least the import itself is shared with the children
-    results = run_steps(steps, STEP_SECONDS, FILE_SECONDS)
+    results: dict[int, StepResult] = {}
+    for i, (kind, key, _step, _report) in enumerate(steps):
+        hit = memo.get(key)
+        if hit is not None:
+            results[i] = StepResult(True, hit if kind == "claim" else from_data(hit))
+    missing = [i for i in range(len(steps)) if i not in results]
+    if missing:
+        global _files
+        _files += 1
+        if _files >= 2:  # a process checking many files: pay sympy's lazy imports once, here
+            _warm_up()
+        else:
+            import sympy  # noqa: F401  -- at least the import itself is shared with the children
+        ran = run_steps([steps[i][2] for i in missing], STEP_SECONDS, FILE_SECONDS)
+        for i, result in zip(missing, ran, strict=True):
+            results[i] = result
+            kind, key = steps[i][0], steps[i][1]
+            if result.ok:
+                data = result.value if kind == "claim" else to_data(result.value)
+                if storable(kind, data):
+                    memo.put(key, data)
     findings: list[Finding] = []
-    for report, result in zip(reporters, results, strict=True):
-        findings.extend(report(result))
+    for i, (_kind, _key, _step, report) in enumerate(steps):
+        findings.extend(report(results[i]))
     return findings
+
+
+def _depends_text(section: Section, formula: Formula) -> str:
+    """What a formula's maths depends on: its canonical text, the definitions it uses, its symbols' domains."""
+    seen: set[str] = set()
+    parts: list[str] = []
+    stack = [formula.name]
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in section.formulas:
+            continue
+        seen.add(name)
+        current = section.formulas[name]
+        parts.append(f"{name}:{current.section}:{show(current.node) if current.node is not None else current.text}")
+        stack.extend(sorted(current.refs))
+    for name in sorted(section.free_symbols(formula.name)):
+        domain = section.symbols[name].domain
+        parts.append(f"{name}∈{domain.describe() if domain is not None else '?'}")
+    return "\n".join(sorted(parts))
+
+
+def _exact_text(value: Any) -> str:
+    """A claim's point, value or tolerance as exact text (Fractions keep every digit)."""
+    if isinstance(value, dict):
+        return ";".join(f"{k}={_exact_text(v)}" for k, v in sorted(value.items()))
+    if isinstance(value, list):
+        return "[" + ",".join(_exact_text(v) for v in value) + "]"
+    return f"{type(value).__name__}:{value}"
 
 
 _DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")  # 21.640, 1e-400
@@ -173,7 +216,7 @@ def _prepare_claim(section: Section, formula: Formula, claim: dict, path: tuple)
             return None  # reported by the claim's shape check (PV311)
         tolerance = Fraction(repr(explicit)) if isinstance(explicit, float) else Fraction(explicit)
     if tolerance is None:
-        from pv.checks.formulas.claims import default_tolerance
+        from pv.checks.formulas.written import default_tolerance
 
         tolerance = default_tolerance(_written(section, path + ("value",), value))
     return point, expected, tolerance

@@ -20,7 +20,6 @@ import random
 import time
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -30,24 +29,13 @@ from pv.checks.formulas import numeric
 from pv.checks.formulas.domains import Domain
 from pv.checks.formulas.limits import StepTimeout, soft_deadline
 from pv.checks.formulas.nodes import Compare, Index, Logic, Name, Node, Not, Num, show, walk
+from pv.checks.formulas.outcome import Outcome
 from pv.checks.formulas.symbolic import Builder, NoValue, TooLarge, truth
 
 PROVE_SECONDS = 2.5
 SEARCH_SECONDS = 2.0
 MAX_POINTS = 3000
 MAX_TRACE = 64
-
-
-@dataclass
-class Outcome:
-    status: str  # "proved" | "refuted" | "undecided"
-    method: str = ""
-    counterexample: dict[str, str] = field(default_factory=dict)  # as shown to the user
-    point: dict[str, Any] = field(default_factory=dict)  # exact values (Fractions, lists of them)
-    detail: str = ""
-    points: int = 0
-    skipped: int = 0
-    note: str = ""
 
 
 def decide(node: Node, defs: Mapping[str, Node], domains: Mapping[str, Domain | None]) -> Outcome:
@@ -71,7 +59,9 @@ def decide(node: Node, defs: Mapping[str, Node], domains: Mapping[str, Domain | 
     result = search(node, defs, domains)
     if note:
         result.note = note
+        result.complete = False
     return result
+
 
 
 # --- proof ------------------------------------------------------------------------------------------
@@ -432,10 +422,12 @@ def search(node: Node, defs: Mapping[str, Node], domains: Mapping[str, Domain | 
     seed = zlib.crc32(show(node).encode())
     deadline = time.monotonic() + seconds
     tried = skipped = 0
+    cut = False
     try:
         with soft_deadline(seconds + 0.5):
             for point in points(node, defs, domains, seed, limit):
                 if time.monotonic() > deadline:
+                    cut = True
                     break
                 tried += 1
                 try:
@@ -453,8 +445,8 @@ def search(node: Node, defs: Mapping[str, Node], domains: Mapping[str, Domain | 
                     outcome.points, outcome.skipped = tried, skipped
                     return outcome
     except StepTimeout:
-        pass
-    return Outcome("undecided", method="search", points=tried, skipped=skipped)
+        cut = True
+    return Outcome("undecided", method="search", points=tried, skipped=skipped, complete=not cut)
 
 
 def _confirm(node: Node, defs: Mapping[str, Node], domains: Mapping[str, Domain | None],
