@@ -36,5 +36,5 @@ def check(doc: Document, ctx: Any) -> Iterable[Finding]:
     if any(key in data for key in ("equations", "proof_obligations", "falsification_tests")):
         from pv.checks.formulas.judge import check_kernel
 
-        findings += check_kernel(doc)
+        findings += check_kernel(doc, ctx)
     return findings

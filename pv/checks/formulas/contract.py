@@ -82,12 +82,7 @@ def symbolic_findings(section: Section, memo: Memo | None = None) -> list[Findin
             results[i] = StepResult(True, hit if kind == "claim" else from_data(hit))
     missing = [i for i in range(len(steps)) if i not in results]
     if missing:
-        global _files
-        _files += 1
-        if _files >= 2:  # a process checking many files: pay sympy's lazy imports once, here
-            _warm_up()
-        else:
-            import sympy  # noqa: F401  -- at least the import itself is shared with the children
+        prepare_sympy()
         ran = run_steps([steps[i][2] for i in missing], STEP_SECONDS, FILE_SECONDS)
         for i, result in zip(missing, ran, strict=True):
             results[i] = result
@@ -146,6 +141,16 @@ def _written(section: Section, path: tuple, value: Any) -> Any:
 
 _warm = False
 _files = 0  # files with symbolic steps checked by this process
+
+
+def prepare_sympy() -> None:
+    """Import sympy in this process before forking symbolic steps, so each child starts warm."""
+    global _files
+    _files += 1
+    if _files >= 2:  # a process checking many files: pay sympy's lazy imports once, here
+        _warm_up()
+    else:
+        import sympy  # noqa: F401  -- at least the import itself is shared with the children
 
 
 def _warm_up() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
 from pv.checks.formulas.exact import fmt
 from pv.checks.formulas.kernel import Reading, Summary, is_required, link_values, read_contract
 from pv.checks.formulas.nodes import Compare
@@ -59,10 +62,11 @@ def findings(doc: Document, readings: list[Reading]) -> list[Finding]:
     return out
 
 
-def summary(doc: Document, readings: list[Reading]) -> list[Finding]:
+def summary(doc: Document, readings: list[Reading], candidates: list | None = None) -> list[Finding]:
     if not readings:
         return []
     s = Summary.of(readings)
+    verdicts = Counter(c.outcome.status for c in candidates or [] if c.outcome is not None)
     read_ = s.formulas
     candidates = s.formulas + s.not_understood
     message = (f"pv reads {read_} of {candidates} formulas"
@@ -71,6 +75,9 @@ def summary(doc: Document, readings: list[Reading]) -> list[Finding]:
                + (")" if s.prose else "")
                + f"; {s.true_links + s.false_links} closed statements evaluated "
                f"({s.true_links} true, {s.false_links} false)")
+    if verdicts:
+        message += (f"; obligations: {verdicts['proved']} proved, {verdicts['refuted']} refuted, "
+                    f"{verdicts['undecided']} undecided")
     if s.reasons:
         message += "; not understood: " + ", ".join(f"{r} ×{n}" for r, n in s.reasons.most_common(3))
     anchor = ("equations",) if isinstance(doc.data, dict) and "equations" in doc.data else (
@@ -80,6 +87,39 @@ def summary(doc: Document, readings: list[Reading]) -> list[Finding]:
                         hint="`pv formulas FILE` shows how pv read each formula")]
 
 
-def check_kernel(doc: Document) -> list[Finding]:
+def obligations(doc: Document, readings: list[Reading], ctx: Any = None) -> tuple[list[Finding], list]:
+    """Decide the kernel obligations pv's prover can read: PV322 proved, PV320 refuted (domains stated)."""
+    from pv.checks.formulas.kernel_obligations import candidate, contract_domains, decide_all
+    from pv.checks.formulas.memo import Memo
+
+    stated = contract_domains(readings)
+    found = [c for c in (candidate(r, stated) for r in readings) if c is not None]
+    if not found:
+        return [], []
+    decide_all(found, Memo.for_context(ctx))
+    out: list[Finding] = []
+    for c in found:
+        outcome = c.outcome
+        if outcome is None:
+            continue
+        path = c.reading.site.path
+        at = doc.position_in_scalar(path, 0)
+        if outcome.status == "proved":
+            stated = ", ".join(f"{k}: {v.describe()}" for k, v in sorted(c.domains.items()) if v.describe() != "real")
+            assumed = f"; assuming {stated}, as the contract's domains state" if stated else ""
+            out.append(doc.finding(path, "PV322", f"obligation `{pretty(c.reading.node)}` is proved "
+                                   f"({outcome.method}{assumed})", at=at))
+        elif outcome.status == "refuted":
+            point = ", ".join(f"{k} = {v}" for k, v in outcome.counterexample.items())
+            detail = f": {outcome.detail}" if outcome.detail else ""
+            out.append(doc.finding(path, "PV320", f"obligation `{pretty(c.reading.node)}` is refuted: "
+                                   f"counterexample {point}{detail} (checked exactly, inside the domains the "
+                                   "contract states)", at=at,
+                                   hint="fix the formula, its direction, or the stated domains"))
+    return out, found
+
+
+def check_kernel(doc: Document, ctx: Any = None) -> list[Finding]:
     readings = read_contract(doc.data)
-    return findings(doc, readings) + summary(doc, readings)
+    decided, candidates = obligations(doc, readings, ctx)
+    return findings(doc, readings) + decided + summary(doc, readings, candidates)

@@ -268,6 +268,11 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS, *, loose: bool = False)
             tokens.append(Token("op", word, i, j) if word else Token("name", name, i, j))
             i = j
             continue
+        if loose and char == "²" and tokens and tokens[-1].kind == "name" and tokens[-1].value == "R" \
+                and tokens[-1].end == i:
+            tokens[-1] = Token("name", "R²", tokens[-1].start, i + 1)  # R²: the statistic, not R squared
+            i += 1
+            continue
         supers = dict(_SUPERSCRIPTS, **_LOOSE_SUPERSCRIPTS) if loose else _SUPERSCRIPTS
         if char in supers:
             j = i
