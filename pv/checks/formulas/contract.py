@@ -16,6 +16,7 @@ from pv.checks.formulas.memo import Memo, storable
 from pv.checks.formulas.model import BOOL, SECTION, Formula, Section, _suggest, load_section, parse_claim_value
 from pv.checks.formulas.nodes import show
 from pv.checks.formulas.outcome import from_data, to_data
+from pv.checks.formulas.written import exact_as_written, shown_as_written
 from pv.core.document import Document, source_lines
 from pv.core.findings import Finding
 
@@ -69,7 +70,7 @@ def symbolic_findings(section: Section, memo: Memo | None = None) -> list[Findin
                 if prepared is not None:
                     step, report = _claim_step(section, formula, path, index, *prepared)
                     steps.append(("claim", memo.key("claim", _depends_text(section, formula), *map(
-                        _exact_text, prepared)), step, report))
+                        _exact_text, prepared[:3])), step, report))
         else:
             step, report = _obligation_step(section, formula)
             steps.append(("obligation", memo.key("obligation", _depends_text(section, formula)), step, report))
@@ -186,24 +187,35 @@ def _prepare_claim(section: Section, formula: Formula, claim: dict, path: tuple)
     if set(at) != free:
         return None
     point: dict[str, Any] = {}
+    shown: dict[str, str] = {}
+    doc = section.doc
     for name, value in at.items():
         domain = section.symbols[name].domain
+        where = path + ("at", name)
         if domain is None:
             return None
         if domain.sequence:
             if not isinstance(value, list) or not value or not all(
-                    isinstance(v, int | float) and not isinstance(v, bool) and domain.contains(v) for v in value):
+                    isinstance(v, int | float) and not isinstance(v, bool) for v in value):
                 return None
-            point[name] = [_exact(v) for v in value]
+            exact = [exact_as_written(doc, where + (i,), v) for i, v in enumerate(value)]
+            if not all(domain.contains(v) for v in exact):
+                return None
+            point[name] = exact
+            shown[name] = "[" + ", ".join(shown_as_written(doc, where + (i,), v) for i, v in enumerate(value)) + "]"
         else:
-            if isinstance(value, bool) or not isinstance(value, int | float) or not domain.contains(value):
+            if isinstance(value, bool) or not isinstance(value, int | float):
                 return None
-            point[name] = _exact(value)
+            exact_value = exact_as_written(doc, where, value)  # the point as written, like the value
+            if not domain.contains(exact_value):
+                return None
+            point[name] = exact_value
+            shown[name] = shown_as_written(doc, where, value)
     value = claim.get("value")
     if formula.type == BOOL:
         if not isinstance(value, bool):
             return None
-        return point, value, Fraction(0)
+        return point, value, Fraction(0), shown
     parsed = parse_claim_value(value)
     if parsed is None:
         return None
@@ -224,12 +236,7 @@ def _prepare_claim(section: Section, formula: Formula, claim: dict, path: tuple)
         from pv.checks.formulas.written import default_tolerance
 
         tolerance = default_tolerance(_written(section, path + ("value",), value))
-    return point, expected, tolerance
-
-
-def _exact(value: int | float) -> Fraction:
-    # A float written in YAML stands for its decimal text (0.1 means 1/10).
-    return Fraction(value) if isinstance(value, int) else Fraction(repr(value))
+    return point, expected, tolerance, shown
 
 
 def _failure_text(error: str) -> str:
@@ -240,14 +247,17 @@ def _failure_text(error: str) -> str:
     return error
 
 
-def _point_text(point: dict[str, Any]) -> str:
+def _point_text(point: dict[str, Any], shown: dict[str, str] | None = None) -> str:
+    """The point for messages: each value as the author wrote it where known."""
+    if shown:
+        return ", ".join(f"{k} = {shown.get(k, v)}" for k, v in sorted(point.items())) or "the only point"
     from pv.checks.formulas.numeric import fmt
 
     return ", ".join(f"{k} = {fmt(v, 10)}" for k, v in sorted(point.items())) or "the only point"
 
 
 def _claim_step(section: Section, formula: Formula, path: tuple, index: int,
-                point: dict[str, Any], expected: Fraction | bool, tolerance: Fraction):
+                point: dict[str, Any], expected: Fraction | bool, tolerance: Fraction, shown: dict[str, str]):
     defs = section.definitions
     domains = _domains(section)
 
@@ -266,19 +276,19 @@ def _claim_step(section: Section, formula: Formula, path: tuple, index: int,
         data = result.value
         if "error" in data:
             return [doc.finding(where, "PV311", f"claim {index + 1} of `{formula.name}` at "
-                                f"{_point_text(point)}: {data['error']}")]
+                                f"{_point_text(point, shown)}: {data['error']}")]
         if data["ok"]:
             return []
         if isinstance(expected, bool):
             claimed = "true" if expected else "false"
             return [doc.finding(where, "PV310", f"claim {index + 1} of `{formula.name}` is wrong: at "
-                                f"{_point_text(point)}, `{show(formula.node)}` is {data['actual']}, "
+                                f"{_point_text(point, shown)}, `{show(formula.node)}` is {data['actual']}, "
                                 f"not {claimed}")]
         from pv.checks.formulas.numeric import fmt
 
         claimed = fmt(expected, 15) + (f" ± {fmt(tolerance, 6)}" if tolerance else "")
         return [doc.finding(where, "PV310", f"claim {index + 1} of `{formula.name}` is wrong: at "
-                            f"{_point_text(point)}, `{show(formula.node)}` is {data['actual']} "
+                            f"{_point_text(point, shown)}, `{show(formula.node)}` is {data['actual']} "
                             f"({data['precise']}), not {claimed}",
                             hint=f"fix the claimed value (the formula gives {data['actual']}) or the formula")]
 
