@@ -234,6 +234,37 @@ def screen(c: Candidate) -> dict[str, Any] | None:
     return None
 
 
+def _implied(domain: Domain, op: str, bound: Fraction, name_left: bool) -> bool:
+    """Does `name op bound` (or `bound op name`) hold for every value of the domain?"""
+    if not name_left:
+        op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+    if op in (">", ">="):
+        low = domain.lower
+        return low is not None and (low > bound or (low == bound and (op == ">=" or domain.lower_open)))
+    if op in ("<", "<="):
+        high = domain.upper
+        return high is not None and (high < bound or (high == bound and (op == "<=" or domain.upper_open)))
+    return False
+
+
+def by_bounds(c: Candidate) -> Outcome | None:
+    """Settle `x > 0`, `0 ≤ p ≤ 1`, and conjunctions of them, from the stated domains alone (no sympy)."""
+    parts = c.node.operands if isinstance(c.node, Logic) and c.node.op == "and" else (c.node,)
+    for part in parts:
+        if not isinstance(part, Compare):
+            return None
+        for op, left, right in zip(part.ops, part.operands, part.operands[1:], strict=False):
+            if isinstance(left, Name) and isinstance(right, Num):
+                ok = _implied(c.domains[left.name], op, right.value, True)
+            elif isinstance(left, Num) and isinstance(right, Name):
+                ok = _implied(c.domains[right.name], op, left.value, False)
+            else:
+                return None
+            if not ok:
+                return None
+    return Outcome("proved", method="it follows from the stated bounds", complete=True)
+
+
 def _describe(domains: dict[str, Domain]) -> str:
     return ";".join(f"{k}∈{v.describe()}" for k, v in sorted(domains.items()))
 
@@ -250,6 +281,11 @@ def decide_all(candidates: list[Candidate], memo: Any) -> None:
         hit = memo.get(key)
         if hit is not None:
             c.outcome = from_data(hit)
+            continue
+        settled = by_bounds(c)
+        if settled is not None:
+            c.outcome = settled
+            memo.put(key, to_data(settled))
             continue
         try:
             point = screen(c)
