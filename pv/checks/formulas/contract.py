@@ -27,6 +27,9 @@ def check_contract(doc: Document, ctx: Any = None) -> list[Finding]:
     section = load_section(doc)
     findings = list(section.findings)
     findings += check_references(doc, section)
+    from pv.checks.formulas.restated import check_restated
+
+    findings += check_restated(section)
     findings += symbolic_findings(section, Memo.for_context(ctx))
     return findings
 
