@@ -29,7 +29,7 @@ if via per into onto only also must should may can cannot does do has have had s
 after before until under over above below more less most least both either neither such other another
 equals equal matches match holds hold produce produces returns return gives give uses use exceeds
 exceed""".split())
-_MATHS = re.compile(r"[=<>≤≥≠≈∈∉⊆⊂+*/^×·Σ∑∏√|‖⟹⟺→∀∃¬∧∨⌊⌈%²³ⁿ]")
+_MATHS = re.compile(r"[=<>≤≥≠≈∈∉⊆⊂+*/^×·Σ∑∏√|‖⟹⟺→∀∃¬∧∨⌊⌈%²³ⁿ~]|\w\(")
 _WORD = re.compile(r"(?<![\w.])[A-Za-z][a-z]+(?![\w(])")
 
 
