@@ -403,23 +403,24 @@ def links(node: Node, env: Mapping[str, Fraction] | None = None) -> list[Link]:
     or several statements on a line is asserted; one under `∨`, `¬`, `⟹` (unless
     its condition is closed and true) or `∃` is not, so it is not judged alone.
     """
-    ev = Evaluator(env)
     out: list[Link] = []
-    stack: list[Node] = [node]
+    stack: list[tuple[Node, Evaluator]] = [(node, Evaluator(env))]
     while stack:
-        current = stack.pop()
+        current, ev = stack.pop()
         if isinstance(current, Note):
             if current.kind not in ("within",):
-                stack.append(current.body)
+                stack.append((current.body, ev))
         elif isinstance(current, Many):
-            stack.extend(reversed(current.items))
+            stack.extend((item, ev) for item in reversed(current.items))
         elif isinstance(current, Quant) and current.kind == "forall":
-            stack.append(current.body)
+            # a quantified name is the quantifier's own, whatever value the contract gives it elsewhere
+            inner = {k: v for k, v in ev.env.items() if k not in current.names}
+            stack.append((current.body, Evaluator(inner)))
         elif isinstance(current, Logic) and current.op == "and":
-            stack.extend(reversed(current.operands))
+            stack.extend((operand, ev) for operand in reversed(current.operands))
         elif isinstance(current, Logic) and current.op == "implies":
             if _holds(current.operands[0], ev):
-                stack.append(current.operands[1])
+                stack.append((current.operands[1], ev))
         elif isinstance(current, Compare):
             out.extend(_compare_links(current, ev))
     return out

@@ -101,10 +101,12 @@ def read_contract(data: Any) -> list[Reading]:
         env = envs.get(reading.site.group)
         if env and reading.node is not None and reading.site.kind == "formula":
             assignments(reading.node, env)
+    shared = _consistent(envs)
     for reading in readings:
         if reading.node is None:
             continue
-        env = envs.get(reading.site.group, {})
+        # the equation's own values first, then values the contract states once and never differently
+        env = {**shared, **envs.get(reading.site.group, {})}
         try:
             found = links(reading.node, env)
         except RecursionError:
@@ -116,6 +118,15 @@ def read_contract(data: Any) -> list[Reading]:
         used = {n.name for n in walk(reading.node) if isinstance(n, Name)}
         reading.bindings = {k: v for k, v in env.items() if k in used}
     return readings
+
+
+def _consistent(envs: dict[str, dict[str, Fraction]]) -> dict[str, Fraction]:
+    """Names every equation that assigns them gives the same value (a name with two values binds nowhere else)."""
+    values: dict[str, set[Fraction]] = {}
+    for env in envs.values():
+        for name, value in env.items():
+            values.setdefault(name, set()).add(value)
+    return {name: next(iter(found)) for name, found in values.items() if len(found) == 1}
 
 
 def _numeric_fields(spec: Any) -> dict[str, Fraction]:
