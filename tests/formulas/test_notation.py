@@ -92,6 +92,8 @@ WORDS = [
     ("|x| < f32::EPSILON", "abs(x) < f32::EPSILON"),
     ("RMSE ≥ MAE (Jensen's inequality)", "RMSE ≥ MAE"),
     ("Peak VRAM < 8000 MB on yoga", "Peak VRAM < 8000"),
+    # qwen3moe-e2e-verification-v1.yaml: a model's name is one name, not Qwen3 − 235·10⁹
+    ("P(Qwen3-235B) in [234B, 236B]", "P(Qwen3-235B) ∈ [234B, 236B]"),
 ]
 ALL = QUALIFIERS + APPROX_MOD_SUFFIX + REDUCTIONS + MATRICES_NORMS + SETS_LOGIC + WORDS
 

@@ -257,6 +257,11 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS, *, loose: bool = False)
             continue
         if loose and not _is_name_start(char) and _accented(char):
             char = _accented(char)
+        if loose and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and _MODEL_NAME.match(text, i):
+            j = _MODEL_NAME.match(text, i).end()
+            tokens.append(Token("name", text[i:j], i, j, unit="word"))  # a model's name, not a subtraction
+            i = j
+            continue
         if loose and _hyphenated(text, i):
             j = _hyphenated(text, i)
             tokens.append(Token("name", text[i:j], i, j, unit="word"))  # `Memory-bound`: a word, not a - b
@@ -298,6 +303,8 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS, *, loose: bool = False)
     return tokens
 
 
+_MODEL_NAME = re.compile(r"[A-Z][a-z]{2,}[0-9.]*(?:-[A-Za-z0-9.]+)*-(?:[0-9.]+[A-Za-z]+|[A-Za-z]+[0-9]+[A-Za-z]*)"
+                         r"(?:-[A-Za-z0-9.]+)*(?![\w.])")  # Qwen3-235B, Qwen2.5-7B, Qwen3-Coder-30B
 _HYPHENATED = re.compile(r"(?=[A-Za-z-]{6})[A-Za-z]{2,}(?:-[A-Za-z]{2,})+(?![\w(])")
 
 
