@@ -69,6 +69,7 @@ UNIT_WORDS = frozenset({
     "flops", "FLOP", "ms", "s", "sec", "seconds", "second", "us", "ns", "minutes", "min", "hours", "h",
     "ULP", "ULPs", "ulp", "ulps", "steps", "epochs", "layers", "heads", "experts", "tensors", "dims",
     "entries", "nats", "bpe", "x", "GB", "MB", "KB", "GiB", "MiB", "KiB", "TB", "percent",
+    "exactly",  # `3584 / 28 = 128 exactly`: emphasis, not a factor
 })
 _REDUCE_WORDS = {"sum": "sum", "prod": "prod", "max": "max", "min": "min", "argmax": "argmax",
                  "argmin": "argmin", "mean": "mean"}
@@ -672,7 +673,8 @@ class LooseParser(_Parser):
     def _word_run(self) -> Node | None:
         """`Q output dim = n_h * d_k`: plain words naming one quantity, between relations."""
         k = self.pos
-        while self.tokens[k].kind == "name" and _PLAIN.fullmatch(self.tokens[k].value) \
+        while self.tokens[k].kind == "name" and (_PLAIN.fullmatch(self.tokens[k].value) or (
+                self.tokens[k].unit == "word" and "-" in self.tokens[k].value)) \
                 and self.tokens[k].value.lower() not in _NOT_IN_NAMES:
             k += 1
         if k - self.pos < 2:
