@@ -12,6 +12,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "validate": "pv.commands.validate:validate",
     "rules": "pv.commands.rules:rules",
     "explain": "pv.commands.explain:explain",
+    "formulas": "pv.commands.formulas:formulas",
     "verify": "pv.commands.verify:verify",
     "discharge": "pv.commands.discharge:discharge",
     "trace": "pv.commands.trace:trace",

@@ -472,3 +472,60 @@ def test_claim_value_is_taken_as_written_not_as_its_nearest_double(run_formulas)
     wrong = [(f.line, f.message) for f in findings if f.code == "PV310"]
     assert [line for line, _ in wrong] == [10, 14], wrong
     assert "1.0e-400 ± 1.0e-400" in wrong[1][1]
+
+
+def test_ambiguous_division_in_a_formulas_section_is_a_warning(run_formulas) -> None:
+    """Issue 8, defect 10: `x/2y` reads as (x/2)·y; most authors mean x/(2y)."""
+    found = run_formulas("""
+        formulas:
+          symbols:
+            x: {domain: "real > 0"}
+            y: {domain: "real > 0"}
+          definitions:
+            half: {formula: "x/2y"}
+            clear: {formula: "x/(2y) + (x/2)*y"}
+    """)
+    warnings = [f for f in found if f.code == "PV352"]
+    assert len(warnings) == 1 and warnings[0].line == 7, warnings
+    assert "x/(2y)" in (warnings[0].hint or "")
+
+
+def test_claim_points_are_exact_as_written(run_formulas) -> None:
+    """Issue 8, defect 5: `at: {x: 2.9999999999999999}` is that decimal, not the double 3.0."""
+    found = run_formulas("""
+        formulas:
+          symbols:
+            x: {domain: "real ≥ 0"}
+            s: {domain: "sequence of real ≥ 0"}
+          definitions:
+            f:
+              formula: "floor(x)"
+              claims:
+                - at: {x: 2.9999999999999999}
+                  value: 2
+                - at: {x: 2.9999999999999999}
+                  value: 3
+            g:
+              formula: "floor(s[0])"
+              claims:
+                - at: {s: [0.99999999999999999]}
+                  value: 0
+    """)
+    wrong = [f for f in found if f.code in ("PV310", "PV311")]
+    assert len(wrong) == 1 and wrong[0].line == 13, [(f.code, f.line, f.message) for f in found]
+    assert "x = 2.9999999999999999" in wrong[0].message  # the point as written
+
+
+def test_claim_point_outside_its_domain_as_written(run_formulas) -> None:
+    found = run_formulas("""
+        formulas:
+          symbols:
+            x: {domain: "real < 3"}
+          definitions:
+            f:
+              formula: "floor(x)"
+              claims:
+                - at: {x: 2.9999999999999999}
+                  value: 2
+    """)
+    assert [f.code for f in found if f.severity.label == "error"] == []

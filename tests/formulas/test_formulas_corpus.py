@@ -1,4 +1,4 @@
-"""Kernel contracts in the wild: one info summary per file, never an error, no sympy."""
+"""Kernel contracts in the wild: one info summary per file, no false error, no sympy."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ def test_kernel_summary_on_a_small_contract(tmp_path: Path) -> None:
     assert len(findings) == 1
     summary = findings[0]
     assert summary.code == "PV300" and summary.severity == Severity.INFO
-    assert "parses 3 of 5 formulas (equations 1 of 2, proof obligations 2 of 3)" in summary.message
-    assert "prose" in summary.message and "`.`" in summary.message
+    # `output.shape = input.shape` is field access (one name each side); "the output is always sorted" is prose
+    assert "pv reads 4 of 4 formulas (1 more strings are prose)" in summary.message, summary.message
 
 
 def test_corpus_gets_summaries_only_and_no_sympy(corpus_dir: Path) -> None:
@@ -47,9 +47,10 @@ for path in files:
     if doc is None:
         continue
     found = list(check(doc, None))
-    assert all(f.code == 'PV300' and f.severity.label == 'info' for f in found), found
-    assert len(found) <= 1
-    summaries += len(found)
+    # the corpus's only formula findings: 7 `formula: "TBD"` placeholders (aprender), each checked by hand
+    assert all(f.code in ('PV300', 'PV351') for f in found), found
+    assert sum(f.code == 'PV300' for f in found) <= 1
+    summaries += sum(f.code == 'PV300' for f in found)
 print(summaries, 'sympy' in sys.modules)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)

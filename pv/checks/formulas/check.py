@@ -32,9 +32,9 @@ def check(doc: Document, ctx: Any) -> Iterable[Finding]:
     if "formulas" in data or _has_refs(data):
         from pv.checks.formulas.contract import check_contract
 
-        findings += check_contract(doc)
-    if "equations" in data or "proof_obligations" in data:
-        from pv.checks.formulas.corpus import summarize
+        findings += check_contract(doc, ctx)
+    if any(key in data for key in ("equations", "proof_obligations", "falsification_tests")):
+        from pv.checks.formulas.judge import check_kernel
 
-        findings += summarize(doc)
+        findings += check_kernel(doc, ctx)
     return findings

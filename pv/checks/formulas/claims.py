@@ -8,7 +8,6 @@ Runs inside a step of `pv.checks.formulas.limits.run_steps`; returns plain data.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
@@ -17,18 +16,7 @@ import sympy as sp
 from pv.checks.formulas.domains import Domain
 from pv.checks.formulas.nodes import Node
 from pv.checks.formulas.symbolic import Builder, number, truth
-
-
-def default_tolerance(value: Any) -> Fraction:
-    """One unit in the last decimal place written: 21.64 -> 0.01, "21.640" -> 0.001; integers exactly."""
-    if isinstance(value, float | str):
-        try:
-            exponent = Decimal(value if isinstance(value, str) else repr(value)).as_tuple().exponent
-        except InvalidOperation:
-            return Fraction(0)
-        if isinstance(exponent, int) and exponent < 0:
-            return Fraction(1, 10 ** -exponent)
-    return Fraction(0)
+from pv.checks.formulas.written import default_tolerance  # noqa: F401  -- re-exported
 
 
 def decimals_of(value: Fraction, tolerance: Fraction) -> int:

@@ -12,19 +12,25 @@ from fractions import Fraction
 from typing import Any
 
 from pv.checks.formulas.limits import FILE_SECONDS, STEP_SECONDS, StepResult, run_steps
+from pv.checks.formulas.memo import Memo, storable
 from pv.checks.formulas.model import BOOL, SECTION, Formula, Section, _suggest, load_section, parse_claim_value
 from pv.checks.formulas.nodes import show
+from pv.checks.formulas.outcome import from_data, to_data
+from pv.checks.formulas.written import exact_as_written, shown_as_written
 from pv.core.document import Document, source_lines
 from pv.core.findings import Finding
 
 REF_OWNERS = ("invariants", "gates")
 
 
-def check_contract(doc: Document) -> list[Finding]:
+def check_contract(doc: Document, ctx: Any = None) -> list[Finding]:
     section = load_section(doc)
     findings = list(section.findings)
     findings += check_references(doc, section)
-    findings += symbolic_findings(section)
+    from pv.checks.formulas.restated import check_restated
+
+    findings += check_restated(section)
+    findings += symbolic_findings(section, Memo.for_context(ctx))
     return findings
 
 
@@ -55,9 +61,9 @@ def _domains(section: Section) -> dict[str, Any]:
     return {name: symbol.domain for name, symbol in section.symbols.items()}
 
 
-def symbolic_findings(section: Section) -> list[Finding]:
-    steps: list[Any] = []
-    reporters: list[Any] = []
+def symbolic_findings(section: Section, memo: Memo | None = None) -> list[Finding]:
+    memo = memo or Memo(None, "")
+    steps: list[Any] = []  # (kind, key, step, report)
     for formula in section.formulas.values():
         if not section.depends_ok(formula.name):
             continue
@@ -66,25 +72,61 @@ def symbolic_findings(section: Section) -> list[Finding]:
                 prepared = _prepare_claim(section, formula, claim, path)
                 if prepared is not None:
                     step, report = _claim_step(section, formula, path, index, *prepared)
-                    steps.append(step)
-                    reporters.append(report)
+                    steps.append(("claim", memo.key("claim", _depends_text(section, formula), *map(
+                        _exact_text, prepared[:3])), step, report))
         else:
             step, report = _obligation_step(section, formula)
-            steps.append(step)
-            reporters.append(report)
+            steps.append(("obligation", memo.key("obligation", _depends_text(section, formula)), step, report))
     if not steps:
         return []
-    global _files
-    _files += 1
-    if _files >= 2:  # a process checking many files: pay sympy's lazy imports once, here
-        _warm_up()
-    else:
-        import sympy  # noqa: F401  -- at least the import itself is shared with the children
-    results = run_steps(steps, STEP_SECONDS, FILE_SECONDS)
+    results: dict[int, StepResult] = {}
+    for i, (kind, key, _step, _report) in enumerate(steps):
+        hit = memo.get(key)
+        if hit is not None:
+            results[i] = StepResult(True, hit if kind == "claim" else from_data(hit))
+    missing = [i for i in range(len(steps)) if i not in results]
+    if missing:
+        prepare_sympy()
+        ran = run_steps([steps[i][2] for i in missing], STEP_SECONDS, FILE_SECONDS)
+        for i, result in zip(missing, ran, strict=True):
+            results[i] = result
+            kind, key = steps[i][0], steps[i][1]
+            if result.ok:
+                data = result.value if kind == "claim" else to_data(result.value)
+                if storable(kind, data):
+                    memo.put(key, data)
     findings: list[Finding] = []
-    for report, result in zip(reporters, results, strict=True):
-        findings.extend(report(result))
+    for i, (_kind, _key, _step, report) in enumerate(steps):
+        findings.extend(report(results[i]))
     return findings
+
+
+def _depends_text(section: Section, formula: Formula) -> str:
+    """What a formula's maths depends on: its canonical text, the definitions it uses, its symbols' domains."""
+    seen: set[str] = set()
+    parts: list[str] = []
+    stack = [formula.name]
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in section.formulas:
+            continue
+        seen.add(name)
+        current = section.formulas[name]
+        parts.append(f"{name}:{current.section}:{show(current.node) if current.node is not None else current.text}")
+        stack.extend(sorted(current.refs))
+    for name in sorted(section.free_symbols(formula.name)):
+        domain = section.symbols[name].domain
+        parts.append(f"{name}∈{domain.describe() if domain is not None else '?'}")
+    return "\n".join(sorted(parts))
+
+
+def _exact_text(value: Any) -> str:
+    """A claim's point, value or tolerance as exact text (Fractions keep every digit)."""
+    if isinstance(value, dict):
+        return ";".join(f"{k}={_exact_text(v)}" for k, v in sorted(value.items()))
+    if isinstance(value, list):
+        return "[" + ",".join(_exact_text(v) for v in value) + "]"
+    return f"{type(value).__name__}:{value}"
 
 
 _DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")  # 21.640, 1e-400
@@ -103,6 +145,16 @@ def _written(section: Section, path: tuple, value: Any) -> Any:
 
 _warm = False
 _files = 0  # files with symbolic steps checked by this process
+
+
+def prepare_sympy() -> None:
+    """Import sympy in this process before forking symbolic steps, so each child starts warm."""
+    global _files
+    _files += 1
+    if _files >= 2:  # a process checking many files: pay sympy's lazy imports once, here
+        _warm_up()
+    else:
+        import sympy  # noqa: F401  -- at least the import itself is shared with the children
 
 
 def _warm_up() -> None:
@@ -138,24 +190,35 @@ def _prepare_claim(section: Section, formula: Formula, claim: dict, path: tuple)
     if set(at) != free:
         return None
     point: dict[str, Any] = {}
+    shown: dict[str, str] = {}
+    doc = section.doc
     for name, value in at.items():
         domain = section.symbols[name].domain
+        where = path + ("at", name)
         if domain is None:
             return None
         if domain.sequence:
             if not isinstance(value, list) or not value or not all(
-                    isinstance(v, int | float) and not isinstance(v, bool) and domain.contains(v) for v in value):
+                    isinstance(v, int | float) and not isinstance(v, bool) for v in value):
                 return None
-            point[name] = [_exact(v) for v in value]
+            exact = [exact_as_written(doc, where + (i,), v) for i, v in enumerate(value)]
+            if not all(domain.contains(v) for v in exact):
+                return None
+            point[name] = exact
+            shown[name] = "[" + ", ".join(shown_as_written(doc, where + (i,), v) for i, v in enumerate(value)) + "]"
         else:
-            if isinstance(value, bool) or not isinstance(value, int | float) or not domain.contains(value):
+            if isinstance(value, bool) or not isinstance(value, int | float):
                 return None
-            point[name] = _exact(value)
+            exact_value = exact_as_written(doc, where, value)  # the point as written, like the value
+            if not domain.contains(exact_value):
+                return None
+            point[name] = exact_value
+            shown[name] = shown_as_written(doc, where, value)
     value = claim.get("value")
     if formula.type == BOOL:
         if not isinstance(value, bool):
             return None
-        return point, value, Fraction(0)
+        return point, value, Fraction(0), shown
     parsed = parse_claim_value(value)
     if parsed is None:
         return None
@@ -173,15 +236,10 @@ def _prepare_claim(section: Section, formula: Formula, claim: dict, path: tuple)
             return None  # reported by the claim's shape check (PV311)
         tolerance = Fraction(repr(explicit)) if isinstance(explicit, float) else Fraction(explicit)
     if tolerance is None:
-        from pv.checks.formulas.claims import default_tolerance
+        from pv.checks.formulas.written import default_tolerance
 
         tolerance = default_tolerance(_written(section, path + ("value",), value))
-    return point, expected, tolerance
-
-
-def _exact(value: int | float) -> Fraction:
-    # A float written in YAML stands for its decimal text (0.1 means 1/10).
-    return Fraction(value) if isinstance(value, int) else Fraction(repr(value))
+    return point, expected, tolerance, shown
 
 
 def _failure_text(error: str) -> str:
@@ -192,14 +250,17 @@ def _failure_text(error: str) -> str:
     return error
 
 
-def _point_text(point: dict[str, Any]) -> str:
+def _point_text(point: dict[str, Any], shown: dict[str, str] | None = None) -> str:
+    """The point for messages: each value as the author wrote it where known."""
+    if shown:
+        return ", ".join(f"{k} = {shown.get(k, v)}" for k, v in sorted(point.items())) or "the only point"
     from pv.checks.formulas.numeric import fmt
 
     return ", ".join(f"{k} = {fmt(v, 10)}" for k, v in sorted(point.items())) or "the only point"
 
 
 def _claim_step(section: Section, formula: Formula, path: tuple, index: int,
-                point: dict[str, Any], expected: Fraction | bool, tolerance: Fraction):
+                point: dict[str, Any], expected: Fraction | bool, tolerance: Fraction, shown: dict[str, str]):
     defs = section.definitions
     domains = _domains(section)
 
@@ -218,19 +279,19 @@ def _claim_step(section: Section, formula: Formula, path: tuple, index: int,
         data = result.value
         if "error" in data:
             return [doc.finding(where, "PV311", f"claim {index + 1} of `{formula.name}` at "
-                                f"{_point_text(point)}: {data['error']}")]
+                                f"{_point_text(point, shown)}: {data['error']}")]
         if data["ok"]:
             return []
         if isinstance(expected, bool):
             claimed = "true" if expected else "false"
             return [doc.finding(where, "PV310", f"claim {index + 1} of `{formula.name}` is wrong: at "
-                                f"{_point_text(point)}, `{show(formula.node)}` is {data['actual']}, "
+                                f"{_point_text(point, shown)}, `{show(formula.node)}` is {data['actual']}, "
                                 f"not {claimed}")]
         from pv.checks.formulas.numeric import fmt
 
         claimed = fmt(expected, 15) + (f" ± {fmt(tolerance, 6)}" if tolerance else "")
         return [doc.finding(where, "PV310", f"claim {index + 1} of `{formula.name}` is wrong: at "
-                            f"{_point_text(point)}, `{show(formula.node)}` is {data['actual']} "
+                            f"{_point_text(point, shown)}, `{show(formula.node)}` is {data['actual']} "
                             f"({data['precise']}), not {claimed}",
                             hint=f"fix the claimed value (the formula gives {data['actual']}) or the formula")]
 

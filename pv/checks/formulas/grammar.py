@@ -31,185 +31,26 @@ Implicit multiplication is allowed after a number or a closing bracket
 from __future__ import annotations
 
 import math
-import unicodedata
-from dataclasses import dataclass
 from fractions import Fraction
 
-from pv.checks.formulas.nodes import BinOp, Call, Compare, Index, Logic, Name, Neg, Node, Not, Num
-
-# Functions pv knows: name -> (min args, max args or None for "any").
-FUNCTIONS: dict[str, tuple[int, int | None]] = {
-    "ln": (1, 1), "log": (1, 2), "log2": (1, 1), "log10": (1, 1), "exp": (1, 1),
-    "sqrt": (1, 1), "abs": (1, 1), "max": (2, None), "min": (2, None),
-    "floor": (1, 1), "ceil": (1, 1), "sin": (1, 1), "cos": (1, 1), "tan": (1, 1),
-    "tanh": (1, 1),
-}
-CONSTANTS = ("pi", "e")  # meaningful only when not declared as symbols
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Caps that keep a hostile formula from exhausting time or memory."""
-
-    max_length: int = 1000  # characters
-    max_tokens: int = 300
-    max_depth: int = 40  # nested brackets, calls, unary signs
-    max_digits: int = 40  # digits of one number literal
-    max_literal_exponent: int = 300  # the 400 of 1e400
-    max_exponent: int = 1000  # |n| of a constant exponent in x^n
-    max_constant_digits: int = 2000  # digits a folded constant power may reach
-
-
-DEFAULT_LIMITS = Limits()
-
-
-class FormulaError(Exception):
-    """A formula that does not parse (kind "syntax") or breaks a limit (kind "limit")."""
-
-    def __init__(self, message: str, index: int, *, kind: str = "syntax", reason: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.index = index
-        self.kind = kind
-        self.reason = reason or message  # short category, for corpus statistics
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str  # num name op sup ( ) [ ] { } , | sqrt floor( floor) ceil( ceil) end
-    value: str
-    start: int
-    end: int
-
-
-# Longest spellings first so `<=>` wins over `<=` and `**` over `*`.
-_OPERATORS: tuple[tuple[str, str], ...] = (
-    ("<=>", "iff"), ("⟺", "iff"), ("⇔", "iff"), ("↔", "iff"),
-    ("=>", "implies"), ("->", "implies"), ("⟹", "implies"), ("⇒", "implies"), ("→", "implies"),
-    ("<=", "<="), ("≤", "<="), ("⩽", "<="), (">=", ">="), ("≥", ">="), ("⩾", ">="),
-    ("!=", "!="), ("≠", "!="), ("==", "="), ("=", "="), ("<", "<"), (">", ">"),
-    ("**", "^"), ("^", "^"), ("*", "*"), ("×", "*"), ("·", "*"), ("⋅", "*"), ("∙", "*"),
-    ("/", "/"), ("÷", "/"), ("∕", "/"), ("+", "+"), ("-", "-"), ("−", "-"), ("–", "-"),
-    ("&&", "and"), ("∧", "and"), ("∨", "or"), ("¬", "not"), ("∈", "in"), ("∀", "forall"),
+from pv.checks.formulas.lexer import (  # re-exported: the grammar's public names
+    CONSTANTS,
+    DEFAULT_LIMITS,
+    FUNCTIONS,
+    FormulaError,
+    Limits,
+    Token,
+    describe,
+    greek_name,
+    tokenize,
 )
-_WORD_OPERATORS = {"and": "and", "or": "or", "not": "not", "implies": "implies", "iff": "iff",
-                   "forall": "forall"}
-_PUNCT = {"(": "(", ")": ")", "[": "[", "]": "]", "{": "{", "}": "}", ",": ",", "|": "|",
-          "√": "sqrt", "⌊": "floor(", "⌋": "floor)", "⌈": "ceil(", "⌉": "ceil)", ":": ":"}
-_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+", strict=True))
-_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼ", "0123456789aeoxhklmnpstij", strict=True))
-_GREEK_VARIANTS = {"ϵ": "epsilon", "ϑ": "theta", "ϕ": "phi", "ϖ": "pi", "ς": "sigma"}
+from pv.checks.formulas.nodes import BinOp, Call, Compare, Index, Logic, Name, Neg, Node, Not, Num, children
+
+__all__ = ["CONSTANTS", "DEFAULT_LIMITS", "FUNCTIONS", "FormulaError", "Limits", "Token", "greek_name",
+           "parse", "tokenize"]
+
 _RELOPS = ("<", "<=", "=", "!=", ">=", ">")
-
-
-def greek_name(char: str) -> str | None:
-    """`α` -> "alpha", `Σ` -> "Sigma"; None for anything that is not a Greek letter."""
-    if char in _GREEK_VARIANTS:
-        return _GREEK_VARIANTS[char]
-    if not ("\u0391" <= char <= "\u03a9" or "\u03b1" <= char <= "\u03c9"):
-        return None
-    name = unicodedata.name(char, "")
-    if not name.startswith("GREEK "):
-        return None
-    word = name.split()[-1].lower()
-    return word.capitalize() if "CAPITAL" in name else word
-
-
-def _is_name_start(char: str) -> bool:
-    return char.isascii() and (char.isalpha() or char == "_") or greek_name(char) is not None
-
-
-def _is_name_char(char: str) -> bool:
-    return _is_name_start(char) or (char.isascii() and char.isdigit()) or char in _SUBSCRIPTS
-
-
-def _read_number(text: str, i: int) -> int:
-    """End offset of the number literal starting at `i` (digits, fraction, exponent)."""
-    n = len(text)
-    j = i
-    while j < n and text[j].isascii() and text[j].isdigit():
-        j += 1
-    if j < n and text[j] == "." and j + 1 < n and text[j + 1].isascii() and text[j + 1].isdigit():
-        j += 1
-        while j < n and text[j].isascii() and text[j].isdigit():
-            j += 1
-    if j < n and text[j] in "eE":
-        k = j + 1
-        if k < n and text[k] in "+-":
-            k += 1
-        if k < n and text[k].isascii() and text[k].isdigit():
-            while k < n and text[k].isascii() and text[k].isdigit():
-                k += 1
-            j = k
-    return j
-
-
-def tokenize(text: str, limits: Limits = DEFAULT_LIMITS) -> list[Token]:
-    if len(text) > limits.max_length:
-        raise FormulaError(f"formula is {len(text)} characters long; the limit is {limits.max_length}",
-                           limits.max_length, kind="limit", reason="too long")
-    tokens: list[Token] = []
-    i, n = 0, len(text)
-    while i < n:
-        char = text[i]
-        if char.isspace():
-            i += 1
-            continue
-        if len(tokens) >= limits.max_tokens:
-            raise FormulaError(f"formula has more than {limits.max_tokens} tokens", i,
-                               kind="limit", reason="too long")
-        if (char.isascii() and char.isdigit()) or (
-                char == "." and i + 1 < n and text[i + 1].isascii() and text[i + 1].isdigit()):
-            j = _read_number(text, i)
-            tokens.append(Token("num", text[i:j], i, j))
-            i = j
-            continue
-        if _is_name_start(char):
-            j, parts = i, []
-            while j < n and _is_name_char(text[j]):
-                c = text[j]
-                if c in _SUBSCRIPTS:
-                    # x₁ -> x_1; a run of subscripts shares one underscore
-                    if not _prev_sub(text, j) and not parts[-1].endswith("_"):
-                        parts.append("_")
-                    parts.append(_SUBSCRIPTS[c])
-                else:
-                    parts.append(greek_name(c) or c)
-                j += 1
-            name = "".join(parts)
-            word = _WORD_OPERATORS.get(name)
-            tokens.append(Token("op", word, i, j) if word else Token("name", name, i, j))
-            i = j
-            continue
-        if char in _SUPERSCRIPTS:
-            j = i
-            while j < n and text[j] in _SUPERSCRIPTS:
-                j += 1
-            tokens.append(Token("sup", "".join(_SUPERSCRIPTS[c] for c in text[i:j]), i, j))
-            i = j
-            continue
-        for spelling, op in _OPERATORS:
-            if text.startswith(spelling, i):
-                tokens.append(Token("op", op, i, i + len(spelling)))
-                i += len(spelling)
-                break
-        else:
-            if char in _PUNCT:
-                tokens.append(Token(_PUNCT[char], char, i, i + 1))
-                i += 1
-                continue
-            shown = char if char.isprintable() else f"U+{ord(char):04X}"
-            raise FormulaError(f"unexpected character `{shown}`", i, reason=f"unsupported character `{shown}`")
-    tokens.append(Token("end", "", n, n))
-    return tokens
-
-
-def _prev_sub(text: str, j: int) -> bool:
-    return j > 0 and text[j - 1] in _SUBSCRIPTS
-
-
-def _describe(token: Token) -> str:
-    return "the end of the formula" if token.kind == "end" else f"`{token.value}`"
+_describe = describe
 
 
 class _Parser:
@@ -221,6 +62,7 @@ class _Parser:
         self.strict = strict
         self.limits = limits
         self.quantifier_allowed = True
+        self.ambiguous: list[tuple[int, int]] = []  # (start, end) of each `a/b c` read as (a/b)·c
 
     # --- helpers -------------------------------------------------------------
     @property
@@ -240,6 +82,17 @@ class _Parser:
             raise FormulaError(f"expected {what}, found {_describe(self.tok)}", self.tok.start,
                                reason=f"expected {what}")
         return self.advance()
+
+    def finish(self) -> None:
+        """Raise unless every token was read."""
+        token = self.tok
+        if token.kind != "end":
+            previous = self.tokens[self.pos - 1]
+            if token.kind in ("name", "num") and previous.kind in ("name", "num", ")", "]", "sup"):
+                raise FormulaError(f"expected an operator between `{previous.value}` and `{token.value}`",
+                                   token.start, reason="words without operators (prose)")
+            raise FormulaError(f"unexpected {_describe(token)} after a complete formula", token.start,
+                               reason=f"unexpected {_describe(token)}")
 
     def enter(self) -> None:
         self.depth += 1
@@ -342,14 +195,22 @@ class _Parser:
             left = BinOp(left.start, right.end, op, left, right)
         return left
 
+    PRODUCT_OPS: tuple[str, ...] = ("*", "/")
+
     def product(self) -> Node:
         left = self.unary()
+        divisor_at: int | None = None  # where the last `/` was, while its divisor is being read
         while True:
-            if self.at_op("*", "/"):
-                op = self.advance().value
+            if self.at_op(*self.PRODUCT_OPS):
+                token = self.advance()
+                op = token.value
                 right = self.unary()
+                divisor_at = token.start if op == "/" else None
             elif self._implicit_product_follows():
                 op = "*"
+                if divisor_at is not None:
+                    # `x/2y` reads as (x/2)·y; most authors mean x/(2y)
+                    self.ambiguous.append((divisor_at, self.tok.end))
                 right = self.unary()
             else:
                 return left
@@ -385,14 +246,7 @@ class _Parser:
     def postfix(self) -> Node:
         node = self.atom()
         if self.tok.kind == "sup":
-            token = self.advance()
-            try:
-                value = int(token.value)
-            except ValueError:
-                raise FormulaError(f"superscript `{self.text[token.start:token.end]}` is not an integer",
-                                   token.start, reason="bad superscript") from None
-            exponent = Num(token.start, token.end, Fraction(value), token.value)
-            node = BinOp(node.start, token.end, "^", node, exponent)
+            node = self._superscript(node)
         if isinstance(node, Name) and self.tok.kind == "[":
             self.advance()
             self.enter()
@@ -410,11 +264,21 @@ class _Parser:
             node = Index(node.start, close.end, base, index)
         return node
 
+    def _superscript(self, node: Node) -> Node:
+        token = self.advance()
+        try:
+            value = int(token.value)
+        except ValueError:
+            raise FormulaError(f"superscript `{self.text[token.start:token.end]}` is not an integer",
+                               token.start, reason="bad superscript") from None
+        exponent = Num(token.start, token.end, Fraction(value), token.value)
+        return BinOp(node.start, token.end, "^", node, exponent)
+
     def atom(self) -> Node:
         token = self.tok
         if token.kind == "num":
             self.advance()
-            return Num(token.start, token.end, _number_value(token, self.limits), token.value)
+            return Num(token.start, token.end, _number_value(token, self.limits), token.value + token.unit)
         if token.kind == "name":
             self.advance()
             if self.tok.kind == "(":
@@ -487,7 +351,7 @@ def _number_value(token: Token, limits: Limits) -> Fraction:
         raise FormulaError(f"number literal `{text}` has exponent {exponent}; the limit is "
                            f"±{limits.max_literal_exponent}", token.start, kind="limit",
                            reason="number too large")
-    return Fraction(mantissa) * Fraction(10) ** int(exponent or 0)
+    return Fraction(mantissa) * Fraction(10) ** int(exponent or 0) * token.scale
 
 
 def _const(node: Node, limits: Limits) -> Fraction | None:
@@ -528,10 +392,8 @@ def _const(node: Node, limits: Limits) -> Fraction | None:
             return left * right
         if node.op == "/":
             return None if right == 0 else left / right
-    if isinstance(node, Call | Compare | Logic | Not | Index):
-        for child in (node.args if isinstance(node, Call) else
-                      node.operands if isinstance(node, Compare | Logic) else
-                      (node.operand,) if isinstance(node, Not) else (node.index,)):
+    if not isinstance(node, Num | Neg | BinOp):  # every other node: its constant parts are checked too
+        for child in children(node):
             _const(child, limits)
     return None
 
@@ -549,6 +411,12 @@ def parse(text: str, *, strict: bool = True, quantifier: bool = True, limits: Li
     allows a leading `∀ x, y:` (obligations only: their free symbols range
     over their domains whether or not the quantifier is written).
     """
+    return parse_full(text, strict=strict, quantifier=quantifier, limits=limits)[0]
+
+
+def parse_full(text: str, *, strict: bool = True, quantifier: bool = True,
+               limits: Limits = DEFAULT_LIMITS) -> tuple[Node, list[tuple[int, int]]]:
+    """`parse`, plus the (start, end) offsets of each `a/b c` that reads as (a/b)·c."""
     if not isinstance(text, str):
         raise FormulaError("a formula must be a string", 0, reason="not a string")
     if not text.strip():
@@ -559,13 +427,6 @@ def parse(text: str, *, strict: bool = True, quantifier: bool = True, limits: Li
     if parser.at_op("forall"):
         parser.quantifier()
     node = parser.statement()
-    token = parser.tok
-    if token.kind != "end":
-        previous = parser.tokens[parser.pos - 1]
-        if token.kind in ("name", "num") and previous.kind in ("name", "num", ")", "]", "sup"):
-            raise FormulaError(f"expected an operator between `{previous.value}` and `{token.value}`",
-                               token.start, reason="words without operators (prose)")
-        raise FormulaError(f"unexpected {_describe(token)} after a complete formula", token.start,
-                           reason=f"unexpected {_describe(token)}")
+    parser.finish()
     _const(node, limits)
-    return node
+    return node, parser.ambiguous

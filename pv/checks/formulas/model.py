@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from pv.checks.formulas.domains import Domain, parse_domain
-from pv.checks.formulas.grammar import CONSTANTS, FormulaError, parse
+from pv.checks.formulas.grammar import CONSTANTS, FormulaError, parse, parse_full
 from pv.checks.formulas.nodes import (
     BinOp,
     Call,
@@ -208,7 +208,11 @@ def _read_formulas(section: Section, part: str, raw: Any) -> None:
             if isinstance(spec.get("bind"), dict):
                 formula.bind = spec["bind"]
         try:
-            formula.node = parse(text, quantifier=part == "obligations")
+            formula.node, ambiguous = parse_full(text, quantifier=part == "obligations")
+            for start, end in ambiguous:
+                section.add_at(path, start, "PV352", f"formula `{name}`: `…{text[start:end]}…` reads as "
+                               "(…/…)·…: a `/` followed by an implicit product divides by the first factor only",
+                               length=end - start, hint="add brackets: write `x/(2y)` for x over 2y, or `(x/2)·y`")
         except FormulaError as exc:
             code = "PV302" if exc.kind == "limit" else "PV301"
             section.add_at(path, exc.index, code, f"formula `{name}`: {exc.message}",
@@ -407,10 +411,10 @@ def _check_claim_shape(section: Section, formula: Formula, path: YamlPath, claim
         domain = section.symbols[name].domain
         if domain is None:
             continue
-        problem = _value_problem(value, domain)
+        problem = _value_problem(value, domain, section.doc, path + ("at", name))
         if problem:
             section.add(path + ("at", name), "PV311", f"claim {index + 1} of `{formula.name}`: `{name}` "
-                        f"= {value!r} {problem}")
+                        f"= {_shown(section.doc, path + ('at', name), value)} {problem}")
     missing = sorted(free - set(at))
     if missing:
         section.add(path, "PV311", f"claim {index + 1} of `{formula.name}` gives no value for "
@@ -429,18 +433,31 @@ def _check_claim_shape(section: Section, formula: Formula, path: YamlPath, claim
                     f"must be a finite number, got {tolerance!r}")
 
 
-def _value_problem(value: Any, domain: Domain) -> str | None:
+def _shown(doc: Document, path: YamlPath, value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_shown(doc, path + (i,), v) for i, v in enumerate(value)) + "]"
+    from pv.checks.formulas.written import shown_as_written
+
+    return shown_as_written(doc, path, value)
+
+
+def _value_problem(value: Any, domain: Domain, doc: Document, path: YamlPath) -> str | None:
+    """Why a claim's point value does not fit its domain, judged on the number as written."""
+    from pv.checks.formulas.written import exact_as_written
+
     if domain.sequence:
         if not isinstance(value, list) or not value:
             return f"must be a non-empty list (it is a {domain.describe()})"
-        for item in value:
-            problem = _value_problem(item, domain.element())
+        for i, item in enumerate(value):
+            problem = _value_problem(item, domain.element(), doc, path + (i,))
             if problem:
-                return f"has an element {item!r} that {problem}"
+                return f"has an element {_shown(doc, path + (i,), item)} that {problem}"
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "is not a number"
-    if not domain.contains(Fraction(value) if isinstance(value, int) else value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"is outside the domain {domain.describe()}"
+    if not domain.contains(exact_as_written(doc, path, value)):
         return f"is outside the domain {domain.describe()}"
     return None
 

@@ -7,11 +7,18 @@ from pv.core.rules import register
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
-register("PV300", "formula-corpus-summary", I, "How many of a kernel contract's formulas pv can parse.",
-         "Kernel contracts carry `equations.*.formula` and `proof_obligations[].formal` as free text. pv "
-         "tries to parse each with its formula grammar and reports the share that parses, with the most "
-         "common reasons the rest do not. This is information, never an error: move a formula into a "
-         "`formulas:` section to have it checked.")
+register("PV300", "formula-corpus-summary", I, "How pv read a kernel contract's formulas.",
+         "Kernel contracts write formulas as free text in `equations.*.formula`, the equation's `domain`, "
+         "`codomain`, `invariants`, `preconditions` and `postconditions`, `proof_obligations[].formal` and "
+         "`.property`, and `falsification_tests[].prediction`. pv reads each with its loose notation "
+         "(qualifiers such as `for all i` / `when P`, `≈`, `mod`, Σ/∏ reductions, norms, sets and "
+         "intervals, shape literals `[a, b]`, `a if P else b`, number suffixes 7.62B / 1.5K / 545.0M "
+         "and, where the text speaks of bytes, KB/MB/GB/KiB/MiB/GiB, annotations such as `(broadcast)` "
+         "and `2(norm)`), tells prose from formulas, and evaluates every closed comparison (PV350). "
+         "This info says how many it read, how many statements it evaluated, and the most common "
+         "reasons the rest were not understood (the grammar's own words). Mark a string as prose with "
+         "`prose: true` (or `prose: [field, …]`) on its equation, obligation or test. `pv formulas FILE` "
+         "shows every reading.")
 register("PV301", "formula-syntax", E, "A formula does not parse.",
          "The message points at the exact character where pv's grammar stopped and says what it "
          "expected. pv reads `2·ln(V)`, `2.0 × ln(vocab_size)`, `x^2`, `x²`, `√(d_k)`, `|x|`, "
@@ -81,3 +88,25 @@ register("PV342", "binding-mismatch", E, "A bound implementation disagrees with 
 register("PV343", "binding-verified", I, "A bound implementation agrees with its formula.",
          "`pv verify` compared the implementation with its formula on the reported number of points "
          "and found no disagreement.")
+register("PV350", "formula-false", E, "A closed statement in a contract's text is false.",
+         "pv evaluates every comparison whose two sides have no free names, or only names the same "
+         "equation gives a number (`domain: \"V=152064, d=3584\"`), exactly: `2+2+12+128 = 144`, "
+         "`n_h mod n_kv = 28 mod 4 = 0` (every link of a chain), `[4*128, 3584] = [512, 3584]`. `=` is "
+         "exact, except that a side written as a decimal with fractional digits (`5.286`) may differ by "
+         "one unit in its last digit; `≈` holds within one unit in the last digit of a number side or 1 % "
+         "of the larger side, whichever is larger. Suffixes: K = 10^3, M = 10^6, B = 10^9, T = 10^12; "
+         "KB/MB/GB/TB = 10^3…10^12 and KiB/MiB/GiB/TiB = 2^10…2^40 bytes (only where the text speaks of "
+         "bytes or memory). Values that are not rational are compared at 50 digits and a comparison too "
+         "close to call is not judged. The message gives both sides' values.")
+register("PV351", "formula-placeholder", W, "A formula field holds a placeholder.",
+         "`equations.*.formula` and `proof_obligations[].formal` exist to hold a formula; `TBD`, `TODO`, "
+         "`…`, `—` or an empty string there states nothing and is never counted as a parsed formula.")
+register("PV352", "ambiguous-division", W, "`/` followed by an implicit product (`x/2y`).",
+         "pv, like most calculators, reads `x/2y` as (x/2)·y, but most authors mean x/(2y). Add brackets "
+         "to say which: `x/(2y)` or `(x/2)·y`.")
+register("PV353", "formula-restated-differently", W, "A formula written outside `formulas:` matches no "
+         "definition.", "A contract with a `formulas:` section may restate a defined formula elsewhere in "
+         "its text (the repo's contract writes `2·ln(vocab_size)` in `training_regime` and in "
+         "`formulas.definitions`). pv reads every whole string outside the section that is a formula over "
+         "the declared symbols and checks that it is one of the definitions, so the two cannot drift "
+         "apart. The message names the closest definition.")

@@ -1,0 +1,326 @@
+"""Obligations of kernel contracts (`proof_obligations[].formal`): proved, refuted, or undecided.
+
+A formal statement is decided when it lies in the fragment pv's prover knows
+(numbers, scalar names, + - · / ^, pv's functions, comparisons, connectives,
+`∀ x ∈ [a, b]`). Its symbols take the domains the contract states for them
+in its equations' `domain` strings (`k ∈ ℤ, k >= 1`, `beta1 in (0, 1)`, `x ∈ ℝ`);
+a symbol with no stated domain ranges over all reals.
+
+1. Screen on generated points without sympy (mpmath). A statement false at
+   some point is refuted only when every symbol's domain is stated (the point
+   is then re-checked exactly by the prover); otherwise it is undecided: the
+   author's unstated domain may rule the point out.
+2. A statement true at every point goes to the symbolic prover (sympy, in a
+   forked step with a time limit): proved, or undecided.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from pv.checks.formulas import numeric
+from pv.checks.formulas.domains import Domain
+from pv.checks.formulas.exact import Evaluator, NoValue, Open
+from pv.checks.formulas.kernel import Reading
+from pv.checks.formulas.lexer import FUNCTIONS
+from pv.checks.formulas.nodes import (
+    BinOp,
+    Call,
+    Compare,
+    Interval,
+    Logic,
+    Many,
+    Name,
+    Neg,
+    Node,
+    Not,
+    Note,
+    Num,
+    Quant,
+    show,
+    walk,
+)
+from pv.checks.formulas.outcome import Outcome
+
+SCREEN_POINTS = 200
+_SPACES = {"Reals": "real", "R": "real", "Integers": "integer", "Z": "integer", "Naturals": "natural",
+           "N": "natural"}
+
+
+class Unsupported(Exception):
+    """Outside the fragment the prover decides."""
+
+
+@dataclass
+class Candidate:
+    reading: Reading
+    node: Node  # in pv's strict tree shapes
+    domains: dict[str, Domain]
+    stated: bool  # every symbol's domain is stated by the contract or the statement itself
+    outcome: Outcome | None = None
+    screened: dict[str, Any] = field(default_factory=dict)
+
+
+def _closed(node: Node) -> Fraction | None:
+    try:
+        value = Evaluator().value(node)
+    except (Open, NoValue, ZeroDivisionError, OverflowError, ValueError):
+        return None
+    return value if isinstance(value, Fraction) else None
+
+
+def _merge(domains: dict[str, Domain | None], name: str, new: Domain | None) -> None:
+    if name not in domains:
+        domains[name] = new
+        return
+    old = domains[name]
+    if old is None or new is None:
+        domains[name] = None
+        return
+    lower, lower_open = old.lower, old.lower_open
+    if new.lower is not None and (lower is None or new.lower > lower):
+        lower, lower_open = new.lower, new.lower_open
+    upper, upper_open = old.upper, old.upper_open
+    if new.upper is not None and (upper is None or new.upper < upper):
+        upper, upper_open = new.upper, new.upper_open
+    kind = "integer" if "integer" in (old.kind, new.kind) else "real"
+    merged = Domain(kind, lower, lower_open, upper, upper_open)
+    domains[name] = None if merged.is_empty() else merged
+
+
+def _statement_domains(node: Node, out: dict[str, Domain | None]) -> None:
+    """What `x ∈ [0, 1]`, `k ∈ ℤ`, `n ≥ 1`, `x ∈ ℝ^n` (not a scalar: None) say about names."""
+    items = node.items if isinstance(node, Many) else (node,)
+    for item in items:
+        while isinstance(item, Note):
+            item = item.body
+        if not (isinstance(item, Compare) and len(item.ops) == 1 and isinstance(item.operands[0], Name)):
+            continue
+        name, op, right = item.operands[0].name, item.ops[0], item.operands[1]
+        if op == "in":
+            if isinstance(right, Interval):
+                low, high = _closed(right.low), _closed(right.high)
+                _merge(out, name, Domain("real", low, right.left_open and low is not None, high,
+                                         right.right_open and high is not None))
+            elif isinstance(right, Name) and right.name in _SPACES:
+                kind = _SPACES[right.name]
+                _merge(out, name, Domain("integer", Fraction(0)) if kind == "natural" else Domain(kind))
+            else:
+                _merge(out, name, None)  # ℝ^n, a set, a named set: not a scalar pv can sample
+        elif op in ("<", "<=", ">", ">="):
+            bound = _closed(right)
+            if bound is None:
+                continue
+            if op in (">", ">="):
+                _merge(out, name, Domain("real", bound, op == ">"))
+            else:
+                _merge(out, name, Domain("real", None, False, bound, op == "<"))
+
+
+def contract_domains(readings: list[Reading]) -> dict[str, Domain | None]:
+    """Domains the contract's equations state; None for a name stated as a vector or inconsistently."""
+    out: dict[str, Domain | None] = {}
+    for reading in readings:
+        if reading.node is not None and reading.site.kind == "domain":
+            _statement_domains(reading.node, out)
+    return out
+
+
+def to_strict(node: Node) -> Node:
+    """The statement in the strict grammar's node shapes the prover builds; Unsupported otherwise."""
+    if isinstance(node, Note):
+        if node.kind == "within":
+            raise Unsupported("a tolerance pv does not model")
+        return to_strict(node.body)
+    if isinstance(node, Many):
+        parts = tuple(to_strict(i) for i in node.items)
+        return Logic(node.start, node.end, "and", parts)
+    if isinstance(node, Quant):
+        if node.kind != "forall":
+            raise Unsupported(f"a `{node.kind}` quantifier")
+        body = to_strict(node.body)
+        if node.domain is None:
+            return body
+        conditions = tuple(_membership(Name(node.start, node.start, n, n), node.domain) for n in node.names)
+        premise = conditions[0] if len(conditions) == 1 else Logic(node.start, node.end, "and", conditions)
+        return Logic(node.start, node.end, "implies", (premise, body))
+    if isinstance(node, Compare):
+        if any(op not in ("<", "<=", "=", "!=", ">=", ">", "in") for op in node.ops):
+            raise Unsupported("a relation the prover does not decide")
+        if "in" in node.ops:
+            if len(node.ops) != 1:
+                raise Unsupported("a chained membership")
+            return _membership(to_strict(node.operands[0]), node.operands[1])
+        return Compare(node.start, node.end, node.ops, tuple(to_strict(o) for o in node.operands))
+    if isinstance(node, Logic):
+        return Logic(node.start, node.end, node.op, tuple(to_strict(o) for o in node.operands))
+    if isinstance(node, Not):
+        return Not(node.start, node.end, to_strict(node.operand))
+    if isinstance(node, BinOp):
+        if node.op not in ("+", "-", "*", "/", "^"):
+            raise Unsupported(f"`{node.op}`")
+        return BinOp(node.start, node.end, node.op, to_strict(node.left), to_strict(node.right))
+    if isinstance(node, Neg):
+        return Neg(node.start, node.end, to_strict(node.operand))
+    if isinstance(node, Call):
+        arity = FUNCTIONS.get(node.func)
+        if arity is None or len(node.args) < arity[0] or (arity[1] is not None and len(node.args) > arity[1]):
+            raise Unsupported(f"the function `{node.func}`")
+        return Call(node.start, node.end, node.func, tuple(to_strict(a) for a in node.args))
+    if isinstance(node, Num | Name):
+        if isinstance(node, Name) and node.name in ("inf", "Reals", "Integers", "Naturals"):
+            raise Unsupported(f"`{node.name}`")
+        return node
+    raise Unsupported(type(node).__name__)
+
+
+def _numbers_only(node: Node) -> None:
+    """A name standing as a statement (`⟹ is_garbage`, `= false`) is a truth value the prover does not model."""
+    for part in walk(node):
+        operands = part.operands if isinstance(part, Logic) else (part.operand,) if isinstance(part, Not) else ()
+        if any(isinstance(o, Name) for o in operands):
+            raise Unsupported("a truth-valued name")
+        if isinstance(part, Name) and part.name in ("true", "false"):
+            raise Unsupported("a truth value")
+
+
+def _membership(item: Node, space: Node) -> Node:
+    if isinstance(space, Interval):
+        ops = ("<" if space.left_open else "<=", "<" if space.right_open else "<=")
+        return Compare(item.start, space.end, ops, (to_strict(space.low), item, to_strict(space.high)))
+    raise Unsupported("membership in a set other than an interval")
+
+
+def candidate(reading: Reading, stated: dict[str, Domain | None]) -> Candidate | None:
+    """A kernel obligation the prover can try, with its symbols' domains; None when outside the fragment."""
+    if reading.node is None or reading.site.kind != "formal" or reading.links:
+        return None
+    try:
+        node = to_strict(reading.node)
+        _numbers_only(node)
+    except Unsupported:
+        return None
+    names = sorted({n.name for n in walk(node) if isinstance(n, Name)} - {"pi"})
+    if not names:
+        return None
+    domains: dict[str, Domain] = {}
+    all_stated = True
+    for name in names:
+        if name in stated:
+            domain = stated[name]
+            if domain is None:
+                return None  # a vector or an inconsistently stated name
+            domains[name] = domain
+        else:
+            domains[name] = Domain("real")
+            all_stated = False
+    return Candidate(reading, node, domains, all_stated)
+
+
+def screen(c: Candidate) -> dict[str, Any] | None:
+    """A point where the statement is numerically false, or None if it held on every point tried."""
+    from pv.checks.formulas.sampling import points
+
+    seed = zlib.crc32(show(c.node).encode())
+    for point in points(c.node, {}, c.domains, seed, SCREEN_POINTS):
+        try:
+            if not numeric.evaluate(c.node, {}, point):
+                return point
+        except (numeric.EvalError, numeric.Close):
+            continue
+    return None
+
+
+def _implied(domain: Domain, op: str, bound: Fraction, name_left: bool) -> bool:
+    """Does `name op bound` (or `bound op name`) hold for every value of the domain?"""
+    if not name_left:
+        op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+    if op in (">", ">="):
+        low = domain.lower
+        return low is not None and (low > bound or (low == bound and (op == ">=" or domain.lower_open)))
+    if op in ("<", "<="):
+        high = domain.upper
+        return high is not None and (high < bound or (high == bound and (op == "<=" or domain.upper_open)))
+    return False
+
+
+def by_bounds(c: Candidate) -> Outcome | None:
+    """Settle `x > 0`, `0 ≤ p ≤ 1`, and conjunctions of them, from the stated domains alone (no sympy)."""
+    parts = c.node.operands if isinstance(c.node, Logic) and c.node.op == "and" else (c.node,)
+    for part in parts:
+        if not isinstance(part, Compare):
+            return None
+        for op, left, right in zip(part.ops, part.operands, part.operands[1:], strict=False):
+            if isinstance(left, Name) and isinstance(right, Num):
+                ok = _implied(c.domains[left.name], op, right.value, True)
+            elif isinstance(left, Num) and isinstance(right, Name):
+                ok = _implied(c.domains[right.name], op, left.value, False)
+            else:
+                return None
+            if not ok:
+                return None
+    return Outcome("proved", method="it follows from the stated bounds", complete=True)
+
+
+def _describe(domains: dict[str, Domain]) -> str:
+    return ";".join(f"{k}∈{v.describe()}" for k, v in sorted(domains.items()))
+
+
+def decide_all(candidates: list[Candidate], memo: Any) -> None:
+    """Set each candidate's outcome: screen first (no sympy), then prove in forked, time-limited steps."""
+    from pv.checks.formulas.limits import FILE_SECONDS, STEP_SECONDS, run_steps
+    from pv.checks.formulas.memo import storable
+    from pv.checks.formulas.outcome import from_data, to_data
+
+    todo: list[tuple[Candidate, str]] = []
+    for c in candidates:
+        key = memo.key("kernel-obligation", show(c.node), _describe(c.domains), str(c.stated))
+        hit = memo.get(key)
+        if hit is not None:
+            c.outcome = from_data(hit)
+            continue
+        settled = by_bounds(c)
+        if settled is not None:
+            c.outcome = settled
+            memo.put(key, to_data(settled))
+            continue
+        try:
+            point = screen(c)
+        except RecursionError:
+            continue
+        if point is not None and not c.stated:
+            shown = {k: numeric.fmt(v, 10) for k, v in sorted(point.items())}
+            c.outcome = Outcome("undecided", "search", shown, note="false at this point, which the "
+                                "contract's stated domains do not rule out", complete=True)
+            memo.put(key, to_data(c.outcome))
+            continue
+        todo.append((c, key))
+    if not todo:
+        return
+
+    def step_for(c: Candidate):
+        def step() -> Outcome:
+            from pv.checks.formulas.prover import decide
+
+            return decide(c.node, {}, c.domains)
+        return step
+
+    from pv.checks.formulas.contract import prepare_sympy
+
+    prepare_sympy()
+    results = run_steps([step_for(c) for c, _ in todo], STEP_SECONDS, FILE_SECONDS)
+    for (c, key), result in zip(todo, results, strict=True):
+        if not result.ok:
+            c.outcome = Outcome("undecided", note=f"the prover did not finish ({result.error})")
+            continue
+        outcome = result.value
+        if outcome.status == "refuted" and not c.stated:
+            outcome = Outcome("undecided", outcome.method, outcome.counterexample, note="false at this point, "
+                              "which the contract's stated domains do not rule out", complete=True)
+        c.outcome = outcome
+        data = to_data(outcome)
+        if storable("obligation", data):
+            memo.put(key, data)

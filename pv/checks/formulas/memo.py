@@ -1,0 +1,81 @@
+"""Formula results cached per formula, so an edit elsewhere in a file does not redo the maths.
+
+The file-level cache (`pv.core.cache`) keys on a file's whole text; this one
+keys each symbolic step (one claim, one obligation) on what it depends on:
+the formula's canonical text, the definitions it uses, the domains of its
+symbols, the claim's point and value. A hit needs no sympy at all.
+
+Entries live beside the file cache (`.pv_cache/formulas/`) under keys salted
+with the same secret machine key, so a committed entry cannot be planted.
+Only results reached without hitting any limit are stored (`storable`): a
+step that timed out, ran out of budget, or gave up early is recomputed next
+time, so a loaded machine never leaves a degraded verdict behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from pv import __version__
+
+FORMAT = 1
+_MEMORY: dict[str, Any] = {}  # this process's hits and stores, in front of the disk
+
+
+class Memo:
+    def __init__(self, directory: Path | None, secret: str) -> None:
+        self.directory = directory / "formulas" / f"v{FORMAT}" if directory is not None else None
+        self.secret = secret
+
+    @classmethod
+    def for_context(cls, ctx: Any) -> Memo:
+        """The memo of an engine context: on disk beside its result cache, else in memory only."""
+        cache = getattr(ctx, "cache", None)
+        if cache is None:
+            return cls(None, "")
+        return cls(Path(cache.directory).parent, cache.secret)
+
+    def key(self, *parts: str) -> str:
+        digest = hashlib.sha256()
+        for part in (self.secret, __version__, str(FORMAT), *parts):
+            digest.update(part.encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+    def get(self, key: str) -> Any | None:
+        if key in _MEMORY:
+            return _MEMORY[key]
+        if self.directory is None:
+            return None
+        try:
+            value = json.loads((self.directory / key[:2] / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # missing or damaged: recompute
+        if not isinstance(value, dict):
+            return None
+        _MEMORY[key] = value
+        return value
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        _MEMORY[key] = value
+        if self.directory is None:
+            return
+        try:
+            from pv.core.atomic import write_text_atomic
+
+            write_text_atomic(self.directory / key[:2] / f"{key}.json", json.dumps(value), durable=False)
+        except (OSError, TypeError, ValueError):
+            pass  # a read-only checkout still validates, just without this cache
+
+
+def storable(kind: str, value: dict[str, Any]) -> bool:
+    """Whether a step's result was reached without hitting a limit, so it may be cached."""
+    if kind == "claim":
+        return "error" not in value or "cannot decide" in value.get("error", "")
+    if value.get("status") in ("proved", "refuted"):
+        return True
+    # undecided: only when the search ran its full course and no proof attempt was cut short
+    return not value.get("note") and value.get("complete", False)

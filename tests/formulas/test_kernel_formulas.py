@@ -1,0 +1,159 @@
+"""Kernel contracts: closed statements evaluated exactly, bound formulas checked, mutations caught."""
+
+from __future__ import annotations
+
+import pytest
+from formula_helpers import codes, only
+
+from pv.core.findings import Severity
+
+# Short excerpts of real contracts (../shared/corpus/provable-contracts/contracts/…), kept as written.
+Q4K = """\
+metadata:
+  version: "1.0.0"
+equations:
+  q4k_superblock:
+    formula: "sizeof(Q4K_superblock) = 2(d) + 2(dmin) + 12(scales) + 128(quants) = 144 bytes"
+    domain: "d,dmin ∈ f16, s_j,m_j ∈ uint6, q_i ∈ uint4/uint6"
+    invariants:
+      - "Q4K_superblock_size = 144"
+      - "bits_per_weight = 144 * 8 / 256 = 4.5"
+proof_obligations:
+  - type: invariant
+    property: "Q4K superblock size"
+    formal: "2 + 2 + 12 + 128 = 144"
+"""
+QWEN = """\
+metadata:
+  version: "1.0.0"
+equations:
+  model_parameter_count:
+    formula: "P = V*d + L*(d_attn + d_ffn + d_norm) + d_final"
+    domain: "V=152064, d=3584, L=28, d_attn/d_ffn/d_norm=per-layer params"
+    invariants:
+      - "Total ≈ 7.62B for Qwen2.5-7B"
+      - "Embedding: 152064 * 3584 ≈ 545.0M"
+      - "Embedding: V * d ≈ 545.0M"
+  swiglu_ratio:
+    formula: "intermediate / hidden = 18944 / 3584 = 37/7 ≈ 5.286"
+proof_obligations:
+  - type: invariant
+    property: "GQA divisibility"
+    formal: "n_h mod n_kv = 28 mod 4 = 0"
+"""
+
+
+def test_true_corpus_statements_give_no_error(run_formulas) -> None:
+    for text in (Q4K, QWEN):
+        found = run_formulas(text)
+        assert [f for f in found if f.severity == Severity.ERROR] == []
+        summary = only(found, "PV300")
+        assert "closed statements evaluated" in summary.message and "0 false" in summary.message
+
+
+@pytest.mark.parametrize(("before", "after", "line", "col", "fragment"), [
+    # a changed number
+    ('formal: "2 + 2 + 12 + 128 = 144"', 'formal: "2 + 2 + 12 + 128 = 145"', 13, 14,
+     "`2 + 2 + 12 + 128 = 145` is false: 2 + 2 + 12 + 128 = 144"),
+    # a changed operator
+    ('formal: "2 + 2 + 12 + 128 = 144"', 'formal: "2 + 2 * 12 + 128 = 144"', 13, 14, "= 154"),
+    # a changed number inside an annotated sum
+    ("12(scales) + 128(quants) = 144", "12(scales) + 128(quants) = 146", 5, 40, "is false"),
+    # a changed decimal: 4.5 written as 4.6 (outside one unit of its last digit)
+    ("256 = 4.5", "256 = 4.6", 9, 28, "= 9/2"),
+])
+def test_mutations_of_q4k_are_caught_at_their_line(run_formulas, before, after, line, col, fragment) -> None:
+    assert before in Q4K
+    finding = only(run_formulas(Q4K.replace(before, after)), "PV350")
+    assert (finding.line, finding.col) == (line, col), finding
+    assert fragment in finding.message, finding.message
+
+
+@pytest.mark.parametrize(("before", "after", "line", "fragment"), [
+    ("28 mod 4 = 0", "28 mod 4 = 1", 16, "`28 mod 4 = 1` is false"),  # every link of a chain
+    ("28 mod 4 = 0", "28 mod 5 = 0", 16, "28 mod 5 = 3"),
+    ("37/7 ≈ 5.286", "37/7 ≈ 5.386", 12, "5.2857"),  # ≈ beyond 1 %
+    ("152064 * 3584 ≈ 545.0M", "152064 * 3584 ≈ 645.0M", 9, "544997376"),
+    # a bound formula: V and d come from the equation's own domain
+    ("V * d ≈ 545.0M", "V * d ≈ 555.0M", 10, "with V = 152064, d = 3584"),
+    ("V=152064", "V=162064", 10, "580837376"),
+])
+def test_mutations_of_qwen_are_caught_at_their_line(run_formulas, before, after, line, fragment) -> None:
+    assert before in QWEN
+    found = run_formulas(QWEN.replace(before, after))
+    errors = [f for f in found if f.code == "PV350"]
+    assert len(errors) == 1, [(f.code, f.message) for f in found]
+    assert errors[0].line == line and fragment in errors[0].message, errors[0]
+
+
+def test_rounded_figures_and_suffixes(run_formulas) -> None:
+    found = run_formulas("""
+        equations:
+          router:
+            formula: "r = 4096 * 128"
+            invariants:
+              - "Per-layer router: 4096 * 128 = 524K"
+              - "37/7 = 5.286"
+              - "37/7 = 5.29"
+              - "37/7 = 5.1"
+              - "144 * 8 / 256 = 4.5"
+              - "144 * 8 / 256 = 4.6"
+    """)
+    errors = [f for f in found if f.code == "PV350"]
+    assert [f.line for f in errors] == [9, 11], errors
+    assert "37 / 7 = 5.1" in errors[0].message and "9/2" in errors[1].message
+
+
+def test_every_false_link_of_a_chain_is_reported(run_formulas) -> None:
+    found = run_formulas(QWEN.replace("= 18944 / 3584 = 37/7", "= 18944 / 3584 = 36/7"))
+    errors = [f for f in found if f.code == "PV350"]
+    assert len(errors) == 2 and all(f.line == 12 for f in errors)
+    assert "`18944 / 3584 = 36 / 7`" in errors[0].message and "`36 / 7 ≈ 5.286`" in errors[1].message
+
+
+def test_placeholder_formula_is_a_warning_and_never_parsed(run_formulas) -> None:
+    found = run_formulas("""
+        equations:
+          loop:
+            formula: "TBD"
+        proof_obligations:
+          - formal: ""
+            property: "x"
+    """)
+    warnings = [f for f in found if f.code == "PV351"]
+    assert [f.line for f in warnings] == [4, 6]
+    assert "pv reads 0 of 0 formulas" in only(found, "PV300").message
+
+
+def test_prose_opt_out_and_prose(run_formulas) -> None:
+    found = run_formulas("""
+        proof_obligations:
+          - formal: "2 + 2 = 5 (said no one)"
+            prose: true
+          - formal: "Output shape equals input shape"
+          - formal: "2 + 2 = 5"
+            prose: [property]
+    """)
+    assert codes(found).count("PV350") == 1
+    assert only(found, "PV350").line == 6
+
+
+def test_conditions_and_disjunctions_are_not_judged_alone(run_formulas) -> None:
+    found = run_formulas("""
+        proof_obligations:
+          - formal: "x > 0 ⟹ 1 = 2"
+          - formal: "1 = 2 ∨ y > 0"
+          - formal: "1 = 1 ⟹ 2 = 3"
+          - formal: "2 = 3 for large n"
+    """)
+    assert only(found, "PV350").line == 5
+
+
+def test_ambiguous_division_warning(run_formulas) -> None:
+    found = run_formulas("""
+        equations:
+          scale:
+            formula: "y = x/2y"
+    """)
+    warning = only(found, "PV352")
+    assert (warning.line, warning.col) == (4, 20) and "x/(2y)" in (warning.hint or "")
