@@ -18,6 +18,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "check-run": "pv.commands.check_run:check_run",
     "pretrain": "pv.commands.pretrain:pretrain",
     "bump": "pv.commands.bump:bump",
+    "diff": "pv.commands.diff:diff",
 }
 
 

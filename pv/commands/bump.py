@@ -35,7 +35,8 @@ def bump(args: tuple[str, ...], to: str | None, message: str | None, date: dt.da
 
     The entry follows the file's own changelog style (string or mapping
     entries, newest first or last); comments, quotes and key order are kept
-    and no other line changes. FILE defaults to the only contract in the
+    and no other line changes. A major bump of NAME-vN.yaml moves the
+    contract to NAME-v(N+1).yaml, as the file-name rule (PV212) asks. FILE defaults to the only contract in the
     contract dirs. Exit status: 0 done, 1 the file does not load or the
     result would not validate, 2 usage error.
     """
@@ -69,25 +70,45 @@ def bump(args: tuple[str, ...], to: str | None, message: str | None, date: dt.da
             click.echo(f"pv: error: {shown}: {exc}", err=True)
             status = EXIT_USAGE
             continue
-        introduced = _new_version_findings(path, targets.root, text, result.text)
+        target = _major_file(path, result.new)
+        if target is not None and target.exists():
+            click.echo(f"pv: error: {shown}: a major bump goes in a new file, but {target.name} exists", err=True)
+            status = EXIT_USAGE
+            continue
+        introduced = _new_version_findings(target or path, targets.root, text, result.text)
         if introduced:
             for f in introduced:
                 click.echo(format_finding(f), err=True)
             click.echo(f"pv: {shown}: not bumped: the result would not validate", err=True)
             status = max(status, EXIT_FINDINGS)
             continue
+        new_name = display_name(target, targets.root) if target is not None else shown
         if show_diff:
-            click.echo(unified(text, result.text, shown), nl=False)
+            click.echo(unified(text, result.text, shown).replace(f"+++ b/{shown}", f"+++ b/{new_name}", 1), nl=False)
         else:
             try:
-                write_contract(path, result.text)
+                write_contract(target or path, result.text)
+                if target is not None:
+                    path.unlink()
             except OSError as exc:
-                click.echo(f"pv: error: cannot write {shown}: {exc.strerror or exc}", err=True)
+                click.echo(f"pv: error: cannot write {new_name}: {exc.strerror or exc}", err=True)
                 status = EXIT_USAGE
                 continue
             what = "" if result.entry_added else " (its changelog entry was already there)"
-            click.echo(f"{shown}: {result.old} -> {result.new}{what}")
+            moved = f" (renamed to {new_name}: the file name carries the major version)" if target else ""
+            click.echo(f"{shown}: {result.old} -> {result.new}{what}{moved}")
     sys.exit(status)
+
+
+def _major_file(path: Path, new_version: str) -> Path | None:
+    """The -vN file a new major version belongs in, when the name says another major (PV212's rule)."""
+    import re
+
+    match = re.search(r"-v(\d+)$", path.stem)
+    major = int(new_version.split(".")[0])
+    if match is None or int(match.group(1)) == major or major == 0:
+        return None
+    return path.with_name(f"{path.stem[:match.start()]}-v{major}{path.suffix}")
 
 
 def _new_version_findings(path: Path, root: Path, old: str, new: str) -> list:
