@@ -27,7 +27,7 @@ class Change:
         return policy.required(self.kind)
 
 
-def _show(value: Any, limit: int = 60) -> str:
+def _show(value: Any, limit: int = 100) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else value
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -61,9 +61,17 @@ def diff_contracts(old: dict, new: dict) -> list[Change]:
 
 def _relabel(change: Change, data: Any) -> Change:
     """Name list items by their id in the message: `gates[GATE-TRAIN-005].rule`, not `gates[4].rule`."""
-    plain = _label(change.path)
+    message = change.message
+    for path in (change.path, change.path[:-1]):
+        plain, shown = _label(path), _id_label(path, data)
+        if shown != plain:
+            message = message.replace(f"`{plain}`", f"`{shown}`").replace(f"`{plain}.", f"`{shown}.")
+    return Change(change.kind, change.path, message, change.in_old)
+
+
+def _id_label(path: Path_, data: Any) -> str:
     node, shown = data, ""
-    for part in change.path:
+    for part in path:
         item = node[part] if isinstance(node, dict | list) and _has(node, part) else None
         if isinstance(part, int):
             ident = _item_key(item)
@@ -71,9 +79,7 @@ def _relabel(change: Change, data: Any) -> Change:
         else:
             shown += f".{part}" if shown else str(part)
         node = item
-    if shown == plain:
-        return change
-    return Change(change.kind, change.path, change.message.replace(f"`{plain}", f"`{shown}"), change.in_old)
+    return shown
 
 
 def _has(node: Any, part: str | int) -> bool:
