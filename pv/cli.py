@@ -19,6 +19,9 @@ LAZY_COMMANDS: dict[str, str] = {
     "pretrain": "pv.commands.pretrain:pretrain",
     "bump": "pv.commands.bump:bump",
     "diff": "pv.commands.diff:diff",
+    "new": "pv.commands.new:new",
+    "graph": "pv.commands.graph:graph",
+    "coverage": "pv.commands.coverage:coverage",
 }
 
 
