@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-MAX_NODES = 200  # bigger formulas are compared by their canonical text only
+MAX_NODES = 60  # bigger formulas are compared by their canonical text only (simplify can be slow)
 
 
 def parse_formula(text: object):
