@@ -107,8 +107,8 @@ def _diff(old: Any, new: Any, old_path: Path_, new_path: Path_, out: list[Change
     if isinstance(old, list) and isinstance(new, list):
         _diff_list(old, new, old_path, new_path, out)
         return
-    if old == new and type(old) is type(new):
-        return
+    if type(old) is type(new) and (old == new or (isinstance(old, float) and old != old and new != new)):
+        return  # equal (two NaNs are the same value as written: `.nan`)
     out.append(_scalar(old, new, new_path))
 
 

@@ -149,6 +149,8 @@ def test_a_version_that_goes_backwards_fails() -> None:
 
 def test_an_unchanged_contract_reports_nothing() -> None:
     assert judge(BASE, _doc(BASE), "base") == []
+    with_nan = {**BASE, "limits": {**BASE["limits"], "floor": float("nan")}}
+    assert diff_contracts(with_nan, copy.deepcopy(with_nan)) == []
 
 
 @pytest.mark.parametrize("old, new, expected", [
