@@ -160,6 +160,9 @@ def _emit(fmt: str, root: Path, files: list[str], findings: list[Finding], sourc
         except OSError as exc:
             click.echo(f"pv: error: cannot write the report to {output}: {exc.strerror or exc}", err=True)
             sys.exit(EXIT_USAGE)
+        from pv.reports.common import summary_line
+
+        click.echo(f"{summary_line(report)}; report written to {output}", err=True)
         return
     color = want_color(sys.stdout)
     click.echo(render(fmt, report, color=color), nl=False, color=color)

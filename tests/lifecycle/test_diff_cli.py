@@ -83,6 +83,17 @@ def test_wording_is_patch_and_notation_is_nothing(repo: Path) -> None:
     assert "PV601" in codes and any("[wording: patch]" in f["message"] for f in report["findings"])
 
 
+def test_report_to_a_file(repo: Path, tmp_path: Path) -> None:
+    tighten_cap(repo)
+    out = tmp_path / "diff.json"
+    result = run_pv("diff", "--format", "json", "-o", str(out), "--root", str(repo), cwd=repo)
+    assert result.returncode == 1 and result.stdout == ""
+    assert "report written to" in result.stderr
+    assert any(f["code"] == "PV601" for f in json.loads(out.read_text(encoding="utf-8"))["findings"])
+    blocked = run_pv("diff", "-o", str(repo / NAME / "x"), "--root", str(repo), cwd=repo)
+    assert blocked.returncode == 2 and "cannot write the report" in blocked.stderr
+
+
 def test_detached_head_and_explicit_base(repo: Path) -> None:
     tighten_cap(repo)
     git(repo, "commit", "-q", "-am", "tighter")
