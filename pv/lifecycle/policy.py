@@ -14,7 +14,7 @@ BUMP_NAMES = {NONE: "none", PATCH: "patch", MINOR: "minor", MAJOR: "major"}
 POLICY: dict[str, tuple[int, str]] = {
     "contract-id-changed": (MAJOR, "every reference to the contract breaks"),
     "item-removed": (MAJOR, "an invariant, gate, obligation, falsification test, equation, failure mode or "
-                            "harness is gone (a renamed id is removed + added)"),
+                            "harness is gone, or its id was renamed (reported as a rename)"),
     "block-removed": (MAJOR, "a section or field others read is gone"),
     "bound-stricter": (MAJOR, "a threshold or cap is tighter: implementations that passed may now fail"),
     "bound-changed": (MAJOR, "a number changed where pv cannot tell stricter from looser"),

@@ -124,15 +124,22 @@ def _diff_list(old: list, new: list, old_path: Path_, new_path: Path_, out: list
     if keyed and (old or new):
         new_index = {k: i for i, k in enumerate(new_keys)}
         old_index = {k: i for i, k in enumerate(old_keys)}
-        for i, k in enumerate(old_keys):
-            if k not in new_index:
-                out.append(_removed(old_path + (i,), old[i], item=_is_item_list(new_path)))
+        gone = [i for i, k in enumerate(old_keys) if k not in new_index]
+        came = [j for j, k in enumerate(new_keys) if k not in old_index]
+        renamed = _renames(old, new, gone, came)
+        for i in gone:
+            change = _removed(old_path + (i,), old[i], item=_is_item_list(new_path))
+            if i in renamed:
+                j = renamed[i]
+                message = change.message.replace(" removed", f" renamed to {_what(new[j], new_path + (j,))}")
+                change = Change(change.kind, change.path, message, in_old=True)
+            out.append(change)
         for j, k in enumerate(new_keys):
-            if k not in old_index:
-                out.append(_added(new_path + (j,), new[j], item=_is_item_list(new_path)))
-            else:
+            if k in old_index:
                 i = old_index[k]
                 _diff(old[i], new[j], old_path + (i,), new_path + (j,), out)
+            elif j not in renamed.values():
+                out.append(_added(new_path + (j,), new[j], item=_is_item_list(new_path)))
         return
     if all(not isinstance(v, dict | list) for v in old + new) or key in policy.EVIDENCE_KEYS:
         canon = [json.dumps(v, sort_keys=True, default=str) for v in old]
@@ -151,6 +158,22 @@ def _diff_list(old: list, new: list, old_path: Path_, new_path: Path_, out: list
             out.append(_added(new_path + (i,), new[i]))
         else:
             _diff(old[i], new[i], old_path + (i,), new_path + (i,), out)
+
+
+def _renames(old: list, new: list, gone: list[int], came: list[int]) -> dict[int, int]:
+    """old index -> new index for items that only changed their id (or name): a rename."""
+    def body(item: Any) -> str:
+        key = (_item_key(item) or "=").split("=", 1)[0]
+        return json.dumps({k: v for k, v in item.items() if k != key}, sort_keys=True, default=str)
+
+    free = {j: body(new[j]) for j in came}
+    pairs: dict[int, int] = {}
+    for i in gone:
+        match = next((j for j, text in free.items() if text == body(old[i])), None)
+        if match is not None:
+            pairs[i] = match
+            del free[match]
+    return pairs
 
 
 def _what(value: Any, path: Path_) -> str:
