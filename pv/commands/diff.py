@@ -109,7 +109,7 @@ def _against_git(paths: tuple[Path, ...], base: str | None, root: Path,
         if change.status == "D":
             from pv.core.findings import Severity
 
-            findings.append(Finding(change.path, 0, 0, "PV610", Severity.INFO,
+            findings.append(Finding(change.path, 0, 0, "PV710", Severity.INFO,
                                     f"contract removed since {label}"))
             files.append(change.path)
             continue
@@ -120,7 +120,7 @@ def _against_git(paths: tuple[Path, ...], base: str | None, root: Path,
             continue
         sources[new_doc.file] = new_doc.text
         if change.old_path is None:
-            findings.append(new_doc.finding((), "PV611", f"new contract (not at {label}); nothing to compare"))
+            findings.append(new_doc.finding((), "PV711", f"new contract (not at {label}); nothing to compare"))
             continue
         try:
             raw = show(root, commit, change.old_path, config.limits.max_bytes)
@@ -137,7 +137,7 @@ def _against_git(paths: tuple[Path, ...], base: str | None, root: Path,
             old_doc, _ = parse_source(Source(f"{label}:{change.old_path}", root / change.old_path, root, text, []),
                                       config.limits)
         if old_doc is None:
-            findings.append(new_doc.finding((), "PV611", f"the version at {label} does not load; nothing to "
+            findings.append(new_doc.finding((), "PV711", f"the version at {label} does not load; nothing to "
                                             "compare"))
             continue
         findings.extend(judge(old_doc.data, new_doc, label))

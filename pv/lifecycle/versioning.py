@@ -1,4 +1,4 @@
-"""Judge a changed contract's version bump against the changes (PV601–PV604, PV610, PV611)."""
+"""Judge a changed contract's version bump against the changes (PV701–PV704, PV710, PV711)."""
 
 from __future__ import annotations
 
@@ -58,9 +58,9 @@ def _where(doc: Document, change: Change) -> tuple[Any, ...]:
 
 
 def judge(old_data: dict, new: Document, base_label: str) -> list[Finding]:
-    """Every change as PV610, a PV611 summary, and PV601–PV604 when the bump falls short."""
+    """Every change as PV710, a PV711 summary, and PV701–PV704 when the bump falls short."""
     changes = diff_contracts(old_data, new.data)
-    findings = [new.finding(_where(new, c), "PV610", f"{c.message} [{c.kind}: {BUMP_NAMES[c.bump]}]")
+    findings = [new.finding(_where(new, c), "PV710", f"{c.message} [{c.kind}: {BUMP_NAMES[c.bump]}]")
                 for c in changes if c.bump > NONE]
     need = max((c.bump for c in changes), default=NONE)
     old_v, new_v = contract_version(old_data), contract_version(new.data)
@@ -69,28 +69,28 @@ def judge(old_data: dict, new: Document, base_label: str) -> list[Finding]:
         return findings
     if old_v is None or new_v is None:
         which = "the base" if old_v is None else "this file"
-        findings.append(new.finding(at, "PV611", f"changes require a {BUMP_NAMES[need]} bump; {which} has no "
+        findings.append(new.finding(at, "PV711", f"changes require a {BUMP_NAMES[need]} bump; {which} has no "
                                     "semantic version to compare (see `pv validate`)"))
         return findings
     got = bump_between(old_v, new_v)
     summary = (f"{len([c for c in changes if c.bump > NONE])} change(s) since {base_label} require a "
                f"{BUMP_NAMES[need]} bump; version {old_v} -> {new_v}")
-    findings.append(new.finding(at, "PV611", summary))
+    findings.append(new.finding(at, "PV711", summary))
     drivers = ", ".join(sorted({c.kind for c in changes if c.bump == need}))
     if got is None:
-        findings.append(new.finding(at, "PV604", f"version {new_v} is lower than {old_v} at {base_label}",
+        findings.append(new.finding(at, "PV704", f"version {new_v} is lower than {old_v} at {base_label}",
                                     hint=f"set a version above {old_v}"))
     elif got == NONE and need > NONE:
-        findings.append(new.finding(at, "PV601", f"the contract changed since {base_label} but its version is "
+        findings.append(new.finding(at, "PV701", f"the contract changed since {base_label} but its version is "
                                     f"still {new_v}; the changes require a {BUMP_NAMES[need]} bump ({drivers})",
                                     hint=f"pv bump {BUMP_NAMES[need]} -m \"what changed and why\" {new.file}"))
     elif got < need:
-        findings.append(new.finding(at, "PV602", f"version {old_v} -> {new_v} is a {BUMP_NAMES[got]} bump; the "
+        findings.append(new.finding(at, "PV702", f"version {old_v} -> {new_v} is a {BUMP_NAMES[got]} bump; the "
                                     f"changes require {BUMP_NAMES[need]} ({drivers})",
                                     hint=f"pv bump --to {_bumped(old_v, need)} {new.file}"))
     if got not in (None, NONE) and not has_changelog_entry(new.data, new_v):
         findings.append(new.finding(("metadata", "changelog") if _has_changelog(new.data) else ("metadata",),
-                                    "PV603", f"version {new_v} has no changelog entry", key=True,
+                                    "PV703", f"version {new_v} has no changelog entry", key=True,
                                     hint=f"add \"{new_v} (YYYY-MM-DD): what changed and why\" to metadata.changelog"))
     return findings
 

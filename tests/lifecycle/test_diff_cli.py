@@ -50,12 +50,12 @@ def test_an_unbumped_change_fails_and_pv_bump_makes_diff_agree(repo: Path) -> No
     tighten_cap(repo)
     before = run_pv("diff", "--root", str(repo), cwd=repo)
     assert before.returncode == 1, before.stdout + before.stderr
-    assert "PV601" in before.stdout and "major" in before.stdout
+    assert "PV701" in before.stdout and "major" in before.stdout
     assert "epoch_n_val_loss_cap" in before.stdout and "formula-changed" in before.stdout
     minor = run_pv("bump", "minor", "-m", "x", "--date", "2026-12-31", "--root", str(repo), cwd=repo)
     assert minor.returncode == 0, minor.stderr
     short = run_pv("diff", "--root", str(repo), cwd=repo)
-    assert short.returncode == 1 and "PV602" in short.stdout
+    assert short.returncode == 1 and "PV702" in short.stdout
     git(repo, "checkout", "-q", "--", NAME)
     tighten_cap(repo)
     bumped = run_pv("bump", "major", "-m", "tighter epoch-N cap", "--date", "2026-12-31", "--root", str(repo),
@@ -73,14 +73,14 @@ def test_wording_is_patch_and_notation_is_nothing(repo: Path) -> None:
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('"2·ln(vocab_size)"', '"2*log(vocab_size)"'), encoding="utf-8")
     same = run_pv("diff", "--root", str(repo), cwd=repo)
-    assert same.returncode == 0 and "PV610" not in same.stdout, same.stdout
+    assert same.returncode == 0 and "PV710" not in same.stdout, same.stdout
     path.write_text(text.replace("A pretraining run records every step", "A pretraining run logs every step"),
                     encoding="utf-8")
     reworded = run_pv("diff", "--format", "json", "--root", str(repo), cwd=repo)
     assert reworded.returncode == 1
     report = json.loads(reworded.stdout)
     codes = [f["code"] for f in report["findings"]]
-    assert "PV601" in codes and any("[wording: patch]" in f["message"] for f in report["findings"])
+    assert "PV701" in codes and any("[wording: patch]" in f["message"] for f in report["findings"])
 
 
 def test_report_to_a_file(repo: Path, tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_report_to_a_file(repo: Path, tmp_path: Path) -> None:
     result = run_pv("diff", "--format", "json", "-o", str(out), "--root", str(repo), cwd=repo)
     assert result.returncode == 1 and result.stdout == ""
     assert "report written to" in result.stderr
-    assert any(f["code"] == "PV601" for f in json.loads(out.read_text(encoding="utf-8"))["findings"])
+    assert any(f["code"] == "PV701" for f in json.loads(out.read_text(encoding="utf-8"))["findings"])
     blocked = run_pv("diff", "-o", str(repo / NAME / "x"), "--root", str(repo), cwd=repo)
     assert blocked.returncode == 2 and "cannot write the report" in blocked.stderr
 
@@ -101,9 +101,9 @@ def test_detached_head_and_explicit_base(repo: Path) -> None:
     result = run_pv("diff", "--base", "main", "--format", "sarif", "--root", str(repo), cwd=repo)
     assert result.returncode == 1
     sarif = json.loads(result.stdout)
-    assert any(r["ruleId"] == "PV601" for r in sarif["runs"][0]["results"])
+    assert any(r["ruleId"] == "PV701" for r in sarif["runs"][0]["results"])
     default = run_pv("diff", "--root", str(repo), cwd=repo)  # merge base with main, from a detached HEAD
-    assert default.returncode == 1 and "PV601" in default.stdout
+    assert default.returncode == 1 and "PV701" in default.stdout
 
 
 def test_new_and_deleted_contracts_are_reported_not_judged(repo: Path) -> None:
@@ -160,7 +160,7 @@ def test_two_files(tmp_path: Path) -> None:
     new.write_text(new.read_text(encoding="utf-8").replace("2·previous_val_loss", "3·previous_val_loss"),
                    encoding="utf-8")
     result = run_pv("diff", "--root", str(tmp_path), str(old), str(new))
-    assert result.returncode == 1 and "PV601" in result.stdout and "bound" not in result.stdout
+    assert result.returncode == 1 and "PV701" in result.stdout and "bound" not in result.stdout
 
 
 def test_the_stored_older_aprender_versions(corpus_dir: Path) -> None:
@@ -174,14 +174,14 @@ def test_the_stored_older_aprender_versions(corpus_dir: Path) -> None:
         results[path.name] = (result.returncode, json.loads(result.stdout)["findings"])
     code, findings = results["tokenizer-bpe-v1.yaml"]
     assert code == 1
-    assert [f["code"] for f in findings if f["severity"] == "error"] == ["PV601"]
-    assert [f["message"] for f in findings if f["code"] == "PV610"] == [
+    assert [f["code"] for f in findings if f["severity"] == "error"] == ["PV701"]
+    assert [f["message"] for f in findings if f["code"] == "PV710"] == [
         "`metadata.description` added (prose) [wording: patch]"]
     code, findings = results["training-loop-pretrain-v1.yaml"]
     assert code == 0
-    summary = [f["message"] for f in findings if f["code"] == "PV611"]
+    summary = [f["message"] for f in findings if f["code"] == "PV711"]
     assert summary and "require a minor bump; version 1.0.0 -> 1.5.0" in summary[0]
-    messages = [f["message"] for f in findings if f["code"] == "PV610"]
+    messages = [f["message"] for f in findings if f["code"] == "PV710"]
     for expected in ("invariants item `INV-TRAIN-011` added [item-added: minor]",
                      "gates item `GATE-TRAIN-EXHAUST` added [item-added: minor]",
                      "`status`: PROPOSED -> ACTIVE [status-changed: minor]",

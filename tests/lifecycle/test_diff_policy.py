@@ -130,22 +130,22 @@ def test_bumped_as_required_passes_and_one_less_fails(kind: str, index: int) -> 
     enough = judge(BASE, _doc(_with_version(_mutated(kind, index), NEXT[need], entry=need > NONE)), "base")
     assert not [f for f in enough if f.severity.label == "error"], enough
     if need == NONE:
-        assert not [f for f in enough if f.code == "PV610"]
+        assert not [f for f in enough if f.code == "PV710"]
         return
     short = judge(BASE, _doc(_with_version(_mutated(kind, index), NEXT[need - 1], entry=need - 1 > NONE)), "base")
     codes = {f.code for f in short if f.severity.label == "error"}
-    assert codes == ({"PV601"} if need == PATCH else {"PV602"}), short
-    assert any(BUMP_NAMES[need] in f.message for f in short if f.code in ("PV601", "PV602"))
+    assert codes == ({"PV701"} if need == PATCH else {"PV702"}), short
+    assert any(BUMP_NAMES[need] in f.message for f in short if f.code in ("PV701", "PV702"))
 
 
 def test_a_bump_without_a_changelog_entry_fails() -> None:
     findings = judge(BASE, _doc(_with_version(_mutated("item-added", 0), "1.5.0", entry=False)), "base")
-    assert {f.code for f in findings if f.severity.label == "error"} == {"PV603"}
+    assert {f.code for f in findings if f.severity.label == "error"} == {"PV703"}
 
 
 def test_a_version_that_goes_backwards_fails() -> None:
     findings = judge(BASE, _doc(_with_version(BASE, "1.4.1")), "base")
-    assert "PV604" in {f.code for f in findings}
+    assert "PV704" in {f.code for f in findings}
 
 
 def test_an_unchanged_contract_reports_nothing() -> None:
