@@ -18,6 +18,11 @@ LAZY_COMMANDS: dict[str, str] = {
     "trace": "pv.commands.trace:trace",
     "check-run": "pv.commands.check_run:check_run",
     "pretrain": "pv.commands.pretrain:pretrain",
+    "bump": "pv.commands.bump:bump",
+    "diff": "pv.commands.diff:diff",
+    "new": "pv.commands.new:new",
+    "graph": "pv.commands.graph:graph",
+    "coverage": "pv.commands.coverage:coverage",
 }
 
 

@@ -43,4 +43,5 @@ RULE_MODULES: tuple[str, ...] = (
     "pv.checks.formulas.rules",
     "pv.checks.evidence.rules",
     "pv.runcheck.rules",
+    "pv.lifecycle.rules",
 )

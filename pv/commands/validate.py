@@ -35,10 +35,15 @@ from pv.core.findings import Finding
 @click.option("--run", "run_evidence", is_flag=True, help="Also run the tests that gates cite as evidence.")
 @click.option("--junit", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Take test outcomes from this JUnit XML report instead of running anything.")
+@click.option("--fix", "apply_fixes", is_flag=True,
+              help="Apply the exact fixes the hints state (PV101 renames, PV409 full paths, quoted versions, "
+                   "changelog stubs), then report what is left.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print the fixes --fix would apply as a unified diff; change nothing (exit 1 if any).")
 def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str, ...],
              ignore: tuple[str, ...], skip: tuple[str, ...], root: Path | None, jobs: int,
              no_cache: bool, cache_dir: Path | None, output: Path | None, run_evidence: bool,
-             junit: Path | None) -> None:
+             junit: Path | None, apply_fixes: bool, show_diff: bool) -> None:
     """Validate contract files (default: the contract dirs of [tool.pv], else contracts/).
 
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error,
@@ -59,7 +64,8 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str,
     if bad:
         usage_error(f"unknown rule {', '.join(bad)} in --select/--ignore (see `pv rules`)")
 
-    cache = None if no_cache else ResultCache(cache_dir or root / ".pv_cache")
+    # Fixing reads findings fresh: a cache written before a check learnt a fix would hide it.
+    cache = None if no_cache or apply_fixes or show_diff else ResultCache(cache_dir or root / ".pv_cache")
     options: dict[str, object] = {"run": run_evidence}
     if junit is not None:
         from pv.checks.evidence.runner import JUnitError, parse_junit, read_junit
@@ -76,6 +82,37 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str,
     findings: list[Finding] = sorted(
         f for result in results for f in result.findings if keep(f, select_patterns, ignore_patterns)
     )
+    if apply_fixes or show_diff:
+        from pv.edit.fix import fix_files
+
+        outcomes = fix_files(files, findings, ctx, root)
+        for item in outcomes:
+            for held in item.held:
+                click.echo(f"pv: {item.shown}:{held.line}:{held.col}: {held.code} not fixed: "
+                           f"{held.fix.title} would add a finding", err=True)
+        fixes = [item for item in outcomes if item.applied]
+        if show_diff:
+            from pv.edit.files import unified
+
+            for item in fixes:
+                click.echo(unified(item.before, item.after, item.shown), nl=False)
+            count = sum(len(item.applied) for item in fixes)
+            click.echo(f"pv: {count} fix(es) in {len(fixes)} file(s) would be applied", err=True)
+            sys.exit(1 if fixes else 0)
+        from pv.edit.files import write_contract
+
+        for item in fixes:
+            try:
+                write_contract(item.path, item.after)
+            except OSError as exc:
+                usage_error(f"cannot write {item.shown}: {exc.strerror or exc}")
+        count = sum(len(item.applied) for item in fixes)
+        click.echo(f"pv: fixed {count} finding(s) in {len(fixes)} file(s)", err=True)
+        if fixes:
+            results = validate_files(files, ctx, jobs=workers)
+            findings = sorted(
+                f for result in results for f in result.findings if keep(f, select_patterns, ignore_patterns)
+            )
     from pv.core.report import Report
     from pv.reports import render, want_color
 

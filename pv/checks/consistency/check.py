@@ -23,6 +23,7 @@ from pv.checks.consistency.versions import (
 )
 from pv.core.document import Document, YamlPath
 from pv.core.findings import Finding, Fix, TextEdit
+from pv.core.fixes import insert_list_item
 from pv.core.vocabulary import strict_versions
 
 ID_LISTS = ("invariants", "gates", "failure_modes", "falsification_tests", "proof_obligations", "kani_harnesses")
@@ -267,7 +268,7 @@ def _changelog(doc: Document, metadata: dict, current: tuple[Version, ...],
     if not current_entries:
         yield doc.finding(("metadata", "changelog"), "PV213", f"the changelog has no entry for the current "
                           f"version {shown}", hint=f"add \"{_label(highest)} (YYYY-MM-DD): what changed and why\"",
-                          key=True)
+                          key=True, fix=_changelog_stub(doc, metadata, changelog, versions, current))
     seen: set[Version] = set()
     for index, version in current_entries:
         if version in seen:
@@ -326,6 +327,24 @@ def _longest_chain(keys: list[tuple], follows: Any) -> list[int]:
                 start = i + 1
                 break
     return chain
+
+
+def _changelog_stub(doc: Document, metadata: dict, changelog: list, versions: list,
+                    current: tuple[Version, ...]) -> Fix | None:
+    """Insert "X.Y.Z (updated): …" where the entry for the current version belongs (newest first unless
+    the entries run oldest first)."""
+    if not changelog or not all(isinstance(e, str) for e in changelog):
+        return None
+    if len(current) != 1:
+        return None  # version and metadata.version disagree: which is right is the author's call (PV211)
+    shown = _label(current[0])
+    keys = [version_key(v) for _, v in versions]
+    oldest_first = len(keys) > 1 and all(a < b for a, b in zip(keys, keys[1:]))
+    day = parse_date(metadata.get("updated")) or parse_date(metadata.get("created"))
+    head = f"{shown} ({day.isoformat()})" if day else shown
+    return insert_list_item(doc, ("metadata", "changelog"), len(changelog) if oldest_first else 0,
+                            f"{head}: no entry was written for this version; describe the change",
+                            f"add a changelog stub for {shown}")
 
 
 # --- dates --------------------------------------------------------------------------

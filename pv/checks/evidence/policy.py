@@ -130,8 +130,24 @@ def _entry_findings(doc: Document, result: OwnerResult, root: Path) -> list[Find
             continue
         for issue in res.issues:
             out.append(doc.finding(_where(entry, res), issue.code, f"{issue.message}{_context(owner)}",
-                                   hint=issue.hint, severity=severity(issue.code, owner)))
+                                   hint=issue.hint, severity=severity(issue.code, owner),
+                                   fix=_rewrite_fix(doc, entry.path, issue.rewrite)))
     return out
+
+
+def _rewrite_fix(doc: Document, path: tuple, rewrite: tuple[str, str] | None):
+    """The entry with the reference written out in full (PV409), when it appears exactly once."""
+    import re
+
+    from pv.core.fixes import replace_string
+
+    value = doc.get(path)
+    if rewrite is None or not isinstance(value, str):
+        return None
+    pattern = re.compile(re.escape(rewrite[0]) + r"(?![\w:])")
+    if len(pattern.findall(value)) != 1:
+        return None
+    return replace_string(doc, path, pattern.sub(lambda _: rewrite[1], value), f"write `{rewrite[1]}`")
 
 
 def _short(text: str, limit: int = 70) -> str:

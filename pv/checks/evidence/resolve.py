@@ -38,6 +38,7 @@ class Issue:
     code: str
     message: str
     hint: str | None = None
+    rewrite: tuple[str, str] | None = None  # (as written, exact form) when the hint is an exact rewrite
 
 
 @dataclass
@@ -322,8 +323,10 @@ def _resolve_rust(ref: Reference, path: Path) -> Resolution:
                 (f"in `{ref.file}`", [p[-1] for p in index.items])])
             return res
         if inexact:
+            full = f"{ref.file}::{'::'.join(item.path)}"
             res.issues.append(Issue("PV409", f"`{'::'.join(symbol)}` is `{'::'.join(item.path)}` in "
-                                    f"`{ref.file}`", f"write `{ref.file}::{'::'.join(item.path)}`"))
+                                    f"`{ref.file}`", f"write `{full}`",
+                                    rewrite=(f"{ref.file}::{'::'.join(symbol)}", full)))
         if symbol == ref.symbol:
             _rust_target(res, item)
     if not ref.symbol:

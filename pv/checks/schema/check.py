@@ -16,6 +16,7 @@ from typing import Any
 from pv.checks.schema.files import schema_dir
 from pv.core.document import Document, YamlPath
 from pv.core.findings import Finding
+from pv.core.fixes import quote_version, rename_key
 from pv.core.suggest import closest
 from pv.core.vocabulary import config_aliases, config_vocabularies, declared_kind, extra_values_for
 
@@ -208,11 +209,12 @@ def _to_findings(doc: Document, error: Any, local: _Local = _NO_LOCAL) -> Iterat
         yield doc.finding(path, "PV105", f"{_path_label(path)}: {error.message}")
     elif validator in ("type", "anyOf", "oneOf"):
         wanted = " or ".join(dict.fromkeys(_TYPE_WORDS.get(t, t) for t in _types_of(error.schema)))
-        hint = None
+        hint = fix = None
         if isinstance(error.instance, (int, float)) and "a string" in wanted:
             hint = f"quote the value: \"{error.instance}\""
+            fix = quote_version(doc, path)
         yield doc.finding(path, "PV102", f"`{_path_label(path)}` must be {wanted}, not {_describe(error.instance)}",
-                          hint=hint)
+                          hint=hint, fix=fix)
     elif validator in ("enum", "const"):
         extra = extra_values_for(path, local.vocabularies)
         if isinstance(error.instance, str) and error.instance in extra:
@@ -231,7 +233,7 @@ def _to_findings(doc: Document, error: Any, local: _Local = _NO_LOCAL) -> Iterat
             near = _suggest(str(key), known)
             yield doc.finding(path + (key,), "PV101", f"unknown key `{key}` in `{_path_label(path)}`",
                               hint=f"did you mean `{near}`?" if near else f"allowed keys: {', '.join(known)}",
-                              key=True)
+                              key=True, fix=rename_key(doc, path + (key,), near) if near else None)
     else:
         yield doc.finding(path, "PV105", f"`{_path_label(path)}`: {error.message}")
 
@@ -295,7 +297,8 @@ def _misspelled_keys(doc: Document, schema: Any, value: Any, path: YamlPath, bas
                     where = _path_label(path) if path else "the top level"
                     yield doc.finding(path + (key,), "PV101",
                                       f"unknown key `{key}` at {where}; did you mean `{near}`?",
-                                      hint=f"rename `{key}` to `{near}`; as written it is ignored", key=True)
+                                      hint=f"rename `{key}` to `{near}`; as written it is ignored", key=True,
+                                      fix=rename_key(doc, path + (key,), near))
     elif isinstance(value, list) and isinstance(schema.get("items"), dict):
         for index, item in enumerate(value):
             yield from _misspelled_keys(doc, schema["items"], item, path + (index,), base, local)

@@ -1,0 +1,42 @@
+"""`pv graph`: the contracts and the references between them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--strict", is_flag=True, help="Exit 1 when a reference is dangling.")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Repository root (default: nearest parent with pyproject.toml or .git).")
+def graph(paths: tuple[Path, ...], fmt: str, strict: bool, root: Path | None) -> None:
+    """Contract dependency graph from metadata.depends_on, peer_contracts and parent_contracts.
+
+    References to contracts that do not exist are marked dangling. Files that
+    do not load are reported on stderr and left out. Exit status: 0, or 1
+    with --strict when a reference is dangling or a file does not load; 2 usage error.
+    """
+    from pv.commands.common import format_finding, resolve_targets
+    from pv.core.loader import load
+    from pv.lifecycle.graph import build, render
+
+    targets = resolve_targets(paths, root)
+    docs, broken = [], 0
+    for path in targets.files:
+        doc, findings = load(path, targets.root, targets.config.limits)
+        errors = [f for f in findings if f.code.startswith("PV0")]
+        if doc is None or errors:
+            for f in errors or findings:
+                click.echo(format_finding(f), err=True)
+            broken += 1
+            continue
+        docs.append(doc)
+    nodes, edges = build(docs)
+    click.echo(render(fmt, nodes, edges), nl=False)
+    sys.exit(1 if strict and (broken or any(e.dangling for e in edges)) else 0)
