@@ -17,6 +17,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "trace": "pv.commands.trace:trace",
     "check-run": "pv.commands.check_run:check_run",
     "pretrain": "pv.commands.pretrain:pretrain",
+    "lsp": "pv.commands.lsp:lsp",
 }
 
 
