@@ -4,26 +4,19 @@ when ../shared/corpus is present, on the real files of the corpus."""
 from __future__ import annotations
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from pv.core.config import load_config
 from pv.core.engine import CheckContext, validate_file
 from pv.lsp.checking import apply_policy
-from tests.lsp.conftest import FIXTURES, diagnostics, edit, open_doc, position_of, replace_all, server_config, start
+from tests.lsp.e2e import FIXTURES, diagnostics, edit, open_doc, position_of, replace_all
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 ROOT = FIXTURES / "kernel-repo"
 CONTRACT = ROOT / "contracts" / "attention-kernel-v1.yaml"
 TEXT = CONTRACT.read_text(encoding="utf-8")
 
-
-@pytest_lsp.fixture(config=server_config(), scope="module")
-async def client(lsp_client: LanguageClient):
-    await start(lsp_client, ROOT)
-    yield
-    await lsp_client.shutdown_session()
 
 
 def shown(diags) -> set[tuple[str, int, int]]:

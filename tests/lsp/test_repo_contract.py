@@ -9,14 +9,13 @@ import functools
 import re
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from pv.core.config import load_config
 from pv.core.engine import CheckContext, validate_file
 from pv.lsp.checking import apply_policy
-from tests.lsp.conftest import (
+from tests.lsp.e2e import (
     REGISTRATIONS,
     REPO_ROOT,
     diagnostics,
@@ -24,20 +23,12 @@ from tests.lsp.conftest import (
     open_doc,
     position_of,
     replace_all,
-    server_config,
-    start,
 )
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 CONTRACT = REPO_ROOT / "contracts" / "training-loop-pretrain-v1.yaml"
 TEXT = CONTRACT.read_text(encoding="utf-8")
 
-
-@pytest_lsp.fixture(config=server_config(), scope="module")
-async def client(lsp_client: LanguageClient):
-    await start(lsp_client, REPO_ROOT)
-    yield
-    await lsp_client.shutdown_session()
 
 
 @functools.cache

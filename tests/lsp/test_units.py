@@ -1,0 +1,118 @@
+"""The server's parts without a client: engine entry, formula memo, completion context, quick fixes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pv.core.config import Config, load_config
+from pv.core.engine import CheckContext, validate_file, validate_text
+from pv.core.findings import Finding, Fix, Severity, TextEdit
+from pv.lsp import actions
+from pv.lsp.checking import Checker, FormulaMemo
+from pv.lsp.completion import context_at
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONTRACT = REPO_ROOT / "contracts" / "training-loop-pretrain-v1.yaml"
+TEXT = CONTRACT.read_text(encoding="utf-8")
+
+
+def test_validate_text_is_validate_file_on_the_same_text() -> None:
+    ctx = CheckContext(load_config(REPO_ROOT))
+    from_disk = validate_file(CONTRACT, ctx)
+    in_memory = validate_text(CONTRACT, TEXT, ctx)
+    assert in_memory.findings == from_disk.findings and in_memory.file == from_disk.file
+    assert in_memory.doc is not None and from_disk.doc is None
+
+
+def test_validate_text_applies_the_size_cap_and_refuses_lone_surrogates(tmp_path: Path) -> None:
+    ctx = CheckContext(Config(root=tmp_path))
+    assert [f.code for f in validate_text(tmp_path / "x.yaml", "a" * (2 * 1024 * 1024 + 1), ctx).findings] \
+        == ["PV008"]
+    assert [f.code for f in validate_text(tmp_path / "x.yaml", "a: 1\nb: \ud800\n", ctx).findings] == ["PV006"]
+    assert validate_text(tmp_path / "x.yaml", "a: 1\nb: \ud800\n", ctx).findings[0].line == 2
+
+
+EDITS = [
+    ("pv maintainers", "pv maintainerz", True),  # prose far from the formulas
+    ("# Contract C-PV-PRETRAIN", "\n# Contract C-PV-PRETRAIN", False),  # every line moves
+    ("value: 21.64", "value: 31.64", False),  # a claim
+    ("epoch_zero_ok_from_scratch,\n               epoch_zero_cap_from_scratch,",
+     "epoch_zero_ok_from_scratch,\n               epoch_zero_cap_from_scratchh,", False),  # a formula reference
+]
+
+
+@pytest.fixture(scope="module")
+def primed() -> tuple[Checker, FormulaMemo]:
+    checker, memo = Checker(load_config(REPO_ROOT)), FormulaMemo()
+    checker.check(CONTRACT, TEXT, memo)
+    return checker, memo
+
+
+@pytest.mark.parametrize(("old", "new", "reused"), EDITS)
+def test_formula_findings_are_reused_only_when_their_input_is_unchanged(primed, old: str, new: str,
+                                                                        reused: bool) -> None:
+    checker, memo = primed[0], FormulaMemo(primed[1].key, primed[1].findings)
+    edited = TEXT.replace(old, new, 1)
+    assert edited != TEXT
+    outcome = checker.check(CONTRACT, edited, memo)
+    assert outcome.formulas_reused == reused
+    assert outcome.findings == sorted(validate_text(CONTRACT, edited, CheckContext(load_config(REPO_ROOT))).findings)
+
+
+def test_config_select_and_ignore_apply_as_in_pv_validate(tmp_path: Path) -> None:
+    text = TEXT.replace("evidence_discharged_by:", "evidence_discharge_by:", 1)
+    ignoring = Checker(Config(root=REPO_ROOT, ignore=("PV101",))).check(CONTRACT, text)
+    assert "PV101" not in {f.code for f in ignoring.findings}
+    assert "PV101" in {f.code for f in Checker(Config(root=REPO_ROOT)).check(CONTRACT, text).findings}
+
+
+@pytest.mark.parametrize(("text", "keys", "in_list", "partial"), [
+    ("gates:\n  - id: G\n    evidence_discharged_by:\n      - tests/x", ("gates", "evidence_discharged_by"), True,
+     "tests/x"),
+    ("gates:\n- id: G\n  evidence_discharged_by:\n  - tes", ("gates", "evidence_discharged_by"), True, "tes"),
+    ("gates:\n  - id: G\n    verdict: pa", ("gates", "verdict"), False, "pa"),
+    ("proof_obligations:\n  - type: bound\n    lean:\n      status: ", ("proof_obligations", "lean", "status"),
+     False, ""),
+    ("gates:\n  - formulas: [a, b", ("gates", "formulas"), True, "b"),
+    ("status: AC", ("status",), False, "AC"),
+])
+def test_completion_context_from_indentation(text: str, keys: tuple, in_list: bool, partial: str) -> None:
+    lines = text.split("\n")
+    ctx = context_at(text, len(lines), len(lines[-1]) + 1)
+    assert ctx is not None
+    assert (ctx.keys, ctx.in_list, ctx.partial) == (keys, in_list, partial)
+    assert ctx.col == len(lines[-1]) + 1 - len(partial)
+
+
+def _pv101(line: int = 2, col: int = 3, end_col: int = 10, hint: str = "did you mean `verdict`?") -> Finding:
+    return Finding("c.yaml", line, col, "PV101", Severity.ERROR, "unknown key `verdikt` in `gates[0]`",
+                   hint=hint, end_line=line, end_col=end_col)
+
+
+def test_pv101_rename_is_derived_from_the_hint_only_when_the_text_matches() -> None:
+    text = "gates:\n  verdikt: pass\n"
+    fix = actions.fix_for(_pv101(), text)
+    assert fix == Fix("rename key `verdikt` to `verdict`", (TextEdit(2, 3, 2, 10, "verdict"),))
+    assert actions.fix_for(_pv101(), "gates:\n  verdict: pass\n") is None  # the text moved on
+    assert actions.fix_for(_pv101(hint="allowed keys: a, b"), text) is None
+
+
+def test_an_attached_fix_wins() -> None:
+    attached = Fix("do the thing", (TextEdit(1, 1, 1, 1, "# "),))
+    finding = Finding("c.yaml", 1, 1, "PV213", Severity.WARNING, "m", fix=attached)
+    assert actions.fix_for(finding, "a: 1\n") is attached
+    assert actions.quick_fixes([finding], "a: 1\n", 1, 1, 1, 1) == [(finding, attached)]
+    assert actions.quick_fixes([finding], "a: 1\n", 3, 1, 3, 5) == []
+
+
+def test_pv_lsp_without_the_extra_says_how_to_install_it() -> None:
+    code = "import sys; sys.modules['pygls'] = None; from pv.cli import main; sys.argv = ['pv', 'lsp']; main()"
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 2
+    assert "pip install 'pv-contracts[lsp]'" in done.stderr
