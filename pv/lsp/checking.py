@@ -9,7 +9,7 @@ findings. Then the same post-check step as `pv validate` applies the config.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pv.checks import CHECK_NAMES
@@ -25,7 +25,8 @@ _FORMULA_REF_OWNERS = ("invariants", "gates")
 
 @dataclass
 class FormulaMemo:
-    key: tuple = ()
+    key: tuple = ()  # ((path, source text), ...) of what the formula check read
+    lines: tuple = ()  # ((first, last), ...) line range of each of those nodes
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -49,14 +50,14 @@ def apply_policy(findings: list[Finding], config: Config) -> list[Finding]:
     return sorted(f for f in findings if keep(f, select, ignore))
 
 
-def formula_inputs(doc: Document) -> tuple:
-    """Everything the formula check reads, with its position: equal keys give equal findings.
+def formula_inputs(doc: Document) -> tuple[tuple, tuple]:
+    """What the formula check reads, as (key, line ranges): equal keys give the same findings,
+    moved by as many lines as each node moved.
 
     The check reads the `formulas`, `equations` and `proof_obligations` sections
     and the `formulas` lists of invariants and gates. The key holds each such
-    node's path, spans and the full source lines they cover, so an edit
-    outside them (even one that moves them) changes nothing, while an edit
-    inside them, or one that shifts their lines, changes the key.
+    node's path and the full source lines it covers, so an edit outside them
+    changes nothing, while an edit inside them changes the key.
     """
     lines = source_lines(doc.text)
     nodes: list[YamlPath] = [(name,) for name in _FORMULA_SECTIONS if name in doc.data]
@@ -74,11 +75,27 @@ def formula_inputs(doc: Document) -> tuple:
             if node is not None:
                 first_last = extent.setdefault(node, [span[0], span[2]])
                 first_last[0], first_last[1] = min(first_last[0], span[0]), max(first_last[1], span[2])
-    key: list[tuple] = []
-    for path in nodes:
-        first, last = extent[path]
-        key.append((path, first, "\n".join(lines[first - 1:last])))
-    return tuple(key)
+    key = tuple((path, "\n".join(lines[extent[path][0] - 1:extent[path][1]])) for path in nodes)
+    return key, tuple((extent[path][0], extent[path][1]) for path in nodes)
+
+
+def _moved(memo: FormulaMemo, lines: tuple) -> list[Finding] | None:
+    """The memo's findings moved to where their nodes are now; None if one cannot be placed."""
+    if lines == memo.lines:
+        return memo.findings
+    moved = []
+    for finding in memo.findings:
+        delta = next((new[0] - old[0] for old, new in zip(memo.lines, lines) if old[0] <= finding.line <= old[1]),
+                     None)
+        if delta is None:
+            return None
+        fix = finding.fix
+        if fix is not None:
+            fix = replace(fix, edits=tuple(replace(e, line=e.line + delta, end_line=e.end_line + delta)
+                                           for e in fix.edits))
+        moved.append(replace(finding, line=finding.line + delta, fix=fix,
+                             end_line=finding.end_line + delta if finding.end_line is not None else None))
+    return moved
 
 
 class Checker:
@@ -98,13 +115,13 @@ class Checker:
         findings = list(result.findings)
         reused = False
         if result.doc is not None and FORMULAS not in self.skip:
-            key = formula_inputs(result.doc)
-            if memo is not None and memo.key == key and key:
+            key, lines = formula_inputs(result.doc)
+            formula_findings = _moved(memo, lines) if memo is not None and key and memo.key == key else None
+            if formula_findings is not None:
                 reused = True
-                formula_findings = memo.findings
             else:
                 formula_findings = run_checks(result.doc, self._formulas, pure=True)
-                if memo is not None and not any(f.code == "PV900" for f in formula_findings):
-                    memo.key, memo.findings = key, formula_findings
+            if memo is not None and not any(f.code == "PV900" for f in formula_findings):
+                memo.key, memo.lines, memo.findings = key, lines, formula_findings
             findings += formula_findings
         return Outcome(apply_policy(findings, self.config), result.doc, time.perf_counter() - start, reused)

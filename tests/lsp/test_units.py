@@ -39,7 +39,8 @@ def test_validate_text_applies_the_size_cap_and_refuses_lone_surrogates(tmp_path
 
 EDITS = [
     ("pv maintainers", "pv maintainerz", True),  # prose far from the formulas
-    ("# Contract C-PV-PRETRAIN", "\n# Contract C-PV-PRETRAIN", False),  # every line moves
+    ("# Contract C-PV-PRETRAIN", "\n# Contract C-PV-PRETRAIN", True),  # every line moves: findings move too
+    ("  - id: INV-TRAIN-013", "\n  - id: INV-TRAIN-013", True),  # between the formulas and the gates' lists
     ("value: 21.64", "value: 31.64", False),  # a claim
     ("epoch_zero_ok_from_scratch,\n               epoch_zero_cap_from_scratch,",
      "epoch_zero_ok_from_scratch,\n               epoch_zero_cap_from_scratchh,", False),  # a formula reference
@@ -56,7 +57,7 @@ def primed() -> tuple[Checker, FormulaMemo]:
 @pytest.mark.parametrize(("old", "new", "reused"), EDITS)
 def test_formula_findings_are_reused_only_when_their_input_is_unchanged(primed, old: str, new: str,
                                                                         reused: bool) -> None:
-    checker, memo = primed[0], FormulaMemo(primed[1].key, primed[1].findings)
+    checker, memo = primed[0], FormulaMemo(primed[1].key, primed[1].lines, primed[1].findings)
     edited = TEXT.replace(old, new, 1)
     assert edited != TEXT
     outcome = checker.check(CONTRACT, edited, memo)
@@ -116,3 +117,26 @@ def test_pv_lsp_without_the_extra_says_how_to_install_it() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 2
     assert "pip install 'pv-contracts[lsp]'" in done.stderr
+
+
+def test_completion_offers_ids_formula_names_and_vocabulary() -> None:
+    from pv.core.loader import load
+    from pv.lsp.completion import complete
+
+    root = Path(__file__).resolve().parent / "fixtures" / "kernel-repo"
+    path = root / "contracts" / "attention-kernel-v1.yaml"
+    text = path.read_text(encoding="utf-8").replace("obligation: ATT-INV-001", "obligation: FAL")
+    doc, _ = load(path, root)
+    line = text[:text.index("obligation: FAL")].count("\n") + 1
+    items = complete(text, doc, line, len("    obligation: FAL") + 1, root)
+    assert [(i.label, i.col, i.end_col) for i in items] == [("FALSIFY-ATT-001", 17, 20), ("FALSIFY-ATT-002", 17, 20)]
+
+    repo_doc, _ = load(CONTRACT, REPO_ROOT)
+    text = TEXT.replace("verdict: pass", "verdict: ", 1)
+    line = text[:text.index("verdict: \n")].count("\n") + 1
+    assert {i.label for i in complete(text, repo_doc, line, len("    verdict: ") + 1, REPO_ROOT)} == \
+        {"pass", "fail", "pending"}
+    line = TEXT[:TEXT.index("    formulas: [non_divergence")].count("\n") + 1
+    labels = [i.label for i in complete(TEXT, repo_doc, line, len("    formulas: [non_divergence, epoch_zero_ok") + 1,
+                                        REPO_ROOT)]
+    assert labels == ["epoch_zero_ok_finetune", "epoch_zero_ok_from_scratch"]
