@@ -137,7 +137,8 @@ def _validate_source(path: Path, source: Source, ctx: CheckContext, keep_doc: bo
         pure = load_findings + run_checks(doc, ctx, pure=True)
         if ctx.cache is not None and not any(f.code == "PV900" for f in pure):
             ctx.cache.put(key, pure, _needs_document(doc, ctx))
-    return FileResult(doc.file, pure + run_checks(doc, ctx, pure=False), doc.text, doc if keep_doc else None)
+    return FileResult(doc.file, pure + run_checks(doc, ctx, pure=False), doc.text,
+                      doc=doc if keep_doc else None)
 
 
 def _warm_up(ctx: CheckContext) -> None:

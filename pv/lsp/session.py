@@ -146,7 +146,10 @@ class Session:
                 delay = min(MAX_DEBOUNCE, doc.last_seconds)
                 continue  # edited meanwhile: this result is stale
             doc.findings, doc.published_text = outcome.findings, text
-            self.publish(doc.uri, version, outcome.findings, text)
+            try:
+                self.publish(doc.uri, version, outcome.findings, text)
+            except Exception:  # the client went away mid-publish: nothing to do for this document
+                log.exception("could not publish diagnostics for %s", doc.uri)
             return
 
     def _check(self, doc: OpenDoc, text: str):

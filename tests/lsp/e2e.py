@@ -26,6 +26,7 @@ def server_config() -> ClientServerConfig:
 
 
 REGISTRATIONS: list[types.Registration] = []
+PUBLISHED: list[tuple[str, int | None, int]] = []  # (uri, version, number of diagnostics), in arrival order
 
 
 async def start(lsp_client: LanguageClient, root: Path) -> None:
@@ -33,6 +34,14 @@ async def start(lsp_client: LanguageClient, root: Path) -> None:
     def register(params: types.RegistrationParams) -> None:  # as an editor does: accept, remember
         REGISTRATIONS.extend(params.registrations)
 
+    features = lsp_client.protocol.fm.features
+    store = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+    def record(params: types.PublishDiagnosticsParams) -> None:
+        PUBLISHED.append((params.uri, params.version, len(params.diagnostics)))
+        return store(params)
+
+    features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = record
     await lsp_client.initialize_session(types.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"), root_uri=root.as_uri()))
 

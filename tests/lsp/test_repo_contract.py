@@ -5,6 +5,7 @@ Edits are sent to the server only (the file on disk is never changed).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 
@@ -16,6 +17,7 @@ from pv.core.config import load_config
 from pv.core.engine import CheckContext, validate_file
 from pv.lsp.checking import apply_policy
 from tests.lsp.e2e import (
+    PUBLISHED,
     REGISTRATIONS,
     REPO_ROOT,
     diagnostics,
@@ -56,9 +58,10 @@ async def test_one_character_typo_appears_with_its_quick_fix_and_clears(client: 
     baseline = shown(await diagnostics(client, uri))
     key = position_of(TEXT, "evidence_discharged_by:")
     # Delete the "d" of "discharged": `evidence_discharge_by`, one keystroke.
-    edit(client, uri, 2, key.line, key.character + 17, key.character + 18, "")
+    edit(client, uri, 2, key.line, key.character + 18, key.character + 19, "")
     diags = await diagnostics(client, uri, lambda d: any(x.code == "PV101" for x in d))
     typo = next(d for d in diags if d.code == "PV101")
+    assert "unknown key `evidence_discharge_by`" in typo.message
     assert typo.range.start == key
     assert typo.range.end == types.Position(key.line, key.character + len("evidence_discharge_by"))
     assert typo.severity == types.DiagnosticSeverity.Error
@@ -157,3 +160,24 @@ async def test_completion(client: LanguageClient) -> None:
     refs = position_of(TEXT, "formulas: [non_divergence", len("formulas: [non"))
     assert await complete(client, uri, refs) == ["non_divergence"]
     replace_all(client, uri, TEXT, 4)
+
+
+async def test_rapid_edits_are_coalesced_and_stale_results_dropped(client: LanguageClient) -> None:
+    uri = open_doc(client, CONTRACT)
+    await diagnostics(client, uri)
+    key = position_of(TEXT, "evidence_discharged_by:")
+    start = len(PUBLISHED)
+    for version in range(2, 22):  # ten typos and ten fixes, as fast as the client can send them
+        if version % 2 == 0:
+            edit(client, uri, version, key.line, key.character + 18, key.character + 19, "")
+        else:
+            edit(client, uri, version, key.line, key.character + 18, key.character + 18, "d")
+    async def final() -> None:
+        while not any(u == uri and v == 21 for u, v, _ in PUBLISHED[start:]):
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(final(), 30)
+    versions = [v for u, v, _ in PUBLISHED[start:] if u == uri]
+    assert versions == sorted(versions) and versions[-1] == 21
+    assert len(versions) < 20  # edits that arrived during a check were checked together, once
+    assert shown(client.diagnostics[uri]) == expected()

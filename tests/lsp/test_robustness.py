@@ -105,3 +105,18 @@ async def test_a_two_megabyte_contract_does_not_block_other_documents(client: La
     assert "PV104" in {d.code for d in await diagnostics(client, good, lambda d: any(x.code == "PV104" for x in d))}
     diags = await diagnostics(client, big)
     assert {d.code for d in diags} <= {"PV103", "PV105", "PV213"} and "PV900" not in {d.code for d in diags}
+
+
+async def test_columns_are_utf16_code_units_after_astral_characters(client: LanguageClient) -> None:
+    """pv counts code points; the client (UTF-16 by default) counts an emoji as two units."""
+    text = 'metadata: {description: "😀😀", versoin: "1.0.0", created: "2026-01-01"}\n'
+    uri = open_doc(client, ROOT / "contracts" / "emoji-v1.yaml", text)
+    typo = next(d for d in await diagnostics(client, uri, lambda d: any(x.code == "PV101" for x in d))
+                if d.code == "PV101")
+    start = len('metadata: {description: "😀😀", '.encode("utf-16-le")) // 2
+    assert typo.range == types.Range(types.Position(0, start), types.Position(0, start + len("versoin")))
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri), range=typo.range,
+        context=types.CodeActionContext(diagnostics=[typo])))
+    (change,) = actions[0].edit.changes[uri]
+    assert change.range == typo.range and change.new_text == "version"
