@@ -41,7 +41,7 @@ def location(cited: Cited) -> tuple[Path, int] | None:
 def describe(cited: Cited, root: Path) -> str:
     res = cited.resolution
     ref = res.ref
-    lines = [f"**evidence** `{ref.display}` — cited by {cited.owner_id}", ""]
+    lines = [f"**evidence** `{_short(ref.display)}` — cited by {cited.owner_id}", ""]
     where = location(cited)
     if where is not None:
         try:
@@ -60,3 +60,8 @@ def describe(cited: Cited, root: Path) -> str:
         runner = {"pytest": "pytest can run it", "cargo": "cargo test can run it"}.get(res.runnable or "", "")
         lines.append("**counts** as evidence" + (f"; {runner}" if runner else ""))
     return "\n".join(lines)
+
+
+def _short(text: str, limit: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
