@@ -22,15 +22,16 @@ class HoverText:
 
 
 def explain(code: str) -> str | None:
-    """`pv explain CODE` as Markdown."""
+    """`pv explain CODE`, the same text, as Markdown (its first line in bold)."""
+    from pv.commands.explain import explanation
     from pv.core import rules
 
     try:
         rule = rules.get(code)
     except KeyError:
         return None
-    return (f"**{rule.code} {rule.name}** (default severity: {rule.severity.label})\n\n"
-            f"{rule.summary}\n\n{rule.explanation}")
+    head, _, rest = explanation(rule).partition("\n")
+    return f"**{head}**\n{rest}"
 
 
 def hover(text: str, doc: Document | None, line: int, col: int) -> HoverText | None:

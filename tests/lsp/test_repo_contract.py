@@ -115,7 +115,8 @@ async def test_hover(client: LanguageClient) -> None:
     line = TEXT[:TEXT.index("id: INV-TRAIN-001")].count("\n") + 1
     assert f"invariant, defined on line {line}" in ident and "per-step metrics" in ident
     code = await hover_at(client, uri, position_of(TEXT, "(PV510)", 3))
-    assert code.startswith("**PV510 placeholder-loss**")
+    assert code.startswith("**PV510 placeholder-loss (default severity: error)**")
+    assert "defined in: pv/runcheck/rules.py" in code  # all of `pv explain PV510`
 
 
 async def test_definition(client: LanguageClient) -> None:
