@@ -132,7 +132,7 @@ def build_server() -> PvServer:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: PvServer, params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document
-        ls.session.open(item.uri, uri_to_path(item.uri, state["root"]), item.text, item.version)
+        ls.session.open(item.uri, uri_to_path(item.uri, state["root"]), item.text, item.version, item.language_id)
         _show_notes(ls)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)

@@ -81,11 +81,12 @@ class Session:
     # --- document events -------------------------------------------------------------------
 
     @staticmethod
-    def wants(path: Path) -> bool:
-        return path.suffix.lower() in CONTRACT_SUFFIXES
+    def wants(path: Path, language_id: str = "") -> bool:
+        """YAML files, and unsaved YAML buffers (which have no file name yet)."""
+        return path.suffix.lower() in CONTRACT_SUFFIXES or (language_id == "yaml" and not path.suffix)
 
-    def open(self, uri: str, path: Path, text: str, version: int | None) -> None:
-        if not self.wants(path):
+    def open(self, uri: str, path: Path, text: str, version: int | None, language_id: str = "") -> None:
+        if not self.wants(path, language_id):
             return
         root = find_root(path.parent)
         self.docs[uri] = OpenDoc(uri, path, root, text, version)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-MAX_FILES = 3000
+MAX_FILES = 3000  # test files indexed
+MAX_ENTRIES = 50_000  # directory entries looked at: a root that is a home directory stays cheap
 _SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "env", "node_modules", "target", "build", "dist",
               "__pycache__", ".pv_cache", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox"}
 
@@ -22,7 +23,11 @@ def _is_python_test(name: str) -> bool:
 
 def test_files(root: Path) -> list[Path]:
     found: list[Path] = []
+    seen = 0
     for top, dirs, files in os.walk(root, followlinks=False):
+        seen += len(dirs) + len(files)
+        if seen > MAX_ENTRIES:
+            return found
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
         for name in sorted(files):
             if _is_python_test(name) or (name.endswith(".rs") and ("test" in name or "tests" in top)):

@@ -142,3 +142,32 @@ def test_completion_offers_ids_formula_names_and_vocabulary() -> None:
     labels = [i.label for i in complete(TEXT, repo_doc, line, len("    formulas: [non_divergence, epoch_zero_ok") + 1,
                                         REPO_ROOT)]
     assert labels == ["epoch_zero_ok_finetune", "epoch_zero_ok_from_scratch"]
+
+
+def test_a_bad_config_is_reported_once_and_the_defaults_are_used(tmp_path: Path) -> None:
+    from pv.lsp.session import Session
+
+    (tmp_path / "pyproject.toml").write_text('[tool.pv]\ncontract_dirs = ["../elsewhere"]\n', encoding="utf-8")
+    session = Session(lambda *args: None)
+    config = session.config_for(tmp_path)
+    assert config.contract_dirs == ("contracts",) and not config.errors
+    assert len(session.notes) == 1 and "outside the repository root" in session.notes[0]
+    session.config_for(tmp_path)
+    assert len(session.notes) == 1
+    assert Session.wants(tmp_path / "Untitled-1", "yaml") and not Session.wants(tmp_path / "notes.txt", "plaintext")
+    session.shutdown()
+
+
+def test_test_ids_come_from_the_repository_only(tmp_path: Path) -> None:
+    from pv.lsp.testids import node_ids
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text("def test_one():\n    assert 1\n\n\ndef helper():\n    pass\n",
+                                                  encoding="utf-8")
+    (tmp_path / ".venv" / "lib").mkdir(parents=True)
+    (tmp_path / ".venv" / "lib" / "test_vendored.py").write_text("def test_x():\n    assert 1\n", encoding="utf-8")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (outside / "test_out.py").write_text("def test_out():\n    assert 1\n", encoding="utf-8")
+    (tmp_path / "linked").symlink_to(outside, target_is_directory=True)
+    assert node_ids(tmp_path) == [("tests/test_a.py::test_one", 1)]
