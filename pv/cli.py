@@ -23,6 +23,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "new": "pv.commands.new:new",
     "graph": "pv.commands.graph:graph",
     "coverage": "pv.commands.coverage:coverage",
+    "lsp": "pv.commands.lsp:lsp",
 }
 
 

@@ -22,14 +22,16 @@ def explain(code: str) -> None:
     except KeyError:
         click.echo(f"pv: error: unknown rule {code!r} (see `pv rules`)", err=True)
         sys.exit(2)
-    click.echo(f"{rule.code} {rule.name} (default severity: {rule.severity.label})\n")
-    click.echo(f"{rule.summary}\n")
-    click.echo(rule.explanation)
+    click.echo(explanation(rule))
+
+
+def explanation(rule) -> str:
+    """What `pv explain` prints for a rule (the editor's hover on a rule code shows the same)."""
+    text = f"{rule.code} {rule.name} (default severity: {rule.severity.label})\n\n{rule.summary}\n\n{rule.explanation}"
     where = rule_locations(rule.code, rule.module)
     if where:
-        click.echo("")
-        for label, paths in where:
-            click.echo(f"{label}: {', '.join(paths)}")
+        text += "\n\n" + "\n".join(f"{label}: {', '.join(paths)}" for label, paths in where)
+    return text
 
 
 def rule_locations(code: str, module: str) -> list[tuple[str, list[str]]]:

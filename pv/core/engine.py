@@ -12,7 +12,7 @@ from pv.core.cache import ResultCache, settings_key
 from pv.core.config import Config
 from pv.core.document import Document
 from pv.core.findings import Finding
-from pv.core.loader import parse_source, read_source
+from pv.core.loader import Source, parse_source, read_source, text_source
 
 CheckFn = Callable[[Document, "CheckContext"], Iterable[Finding]]
 
@@ -79,6 +79,7 @@ class FileResult:
     file: str  # display name
     findings: list[Finding]
     text: str | None  # source text, for code frames; None if unreadable
+    doc: Document | None = field(default=None, repr=False, compare=False)  # only from validate_text
 
 
 def _needs_document(doc: Document, ctx: CheckContext) -> list[str]:
@@ -102,7 +103,18 @@ def validate_file(path: Path, ctx: CheckContext) -> FileResult:
     On a cache hit for a file that no active impure check needs, the file is
     read and hashed but not parsed.
     """
-    source = read_source(path, ctx.root, ctx.config.limits)
+    return _validate_source(path, read_source(path, ctx.root, ctx.config.limits), ctx)
+
+
+def validate_text(path: Path, text: str, ctx: CheckContext) -> FileResult:
+    """Check `text` as if it were the content of the file at `path` (an editor's unsaved buffer).
+
+    The same pipeline as `validate_file`; `FileResult.doc` holds the parsed document.
+    """
+    return _validate_source(path, text_source(path, ctx.root, text, ctx.config.limits), ctx, keep_doc=True)
+
+
+def _validate_source(path: Path, source: Source, ctx: CheckContext, keep_doc: bool = False) -> FileResult:
     if source.text is None:
         frames = _text_for_frames(path, source.findings, ctx.config.limits.max_bytes)
         return FileResult(source.shown, source.findings, frames)
@@ -125,7 +137,8 @@ def validate_file(path: Path, ctx: CheckContext) -> FileResult:
         pure = load_findings + run_checks(doc, ctx, pure=True)
         if ctx.cache is not None and not any(f.code == "PV900" for f in pure):
             ctx.cache.put(key, pure, _needs_document(doc, ctx))
-    return FileResult(doc.file, pure + run_checks(doc, ctx, pure=False), doc.text)
+    return FileResult(doc.file, pure + run_checks(doc, ctx, pure=False), doc.text,
+                      doc=doc if keep_doc else None)
 
 
 def _warm_up(ctx: CheckContext) -> None:

@@ -334,6 +334,22 @@ def read_source(path: Path, root: Path, limits: LoadLimits = LoadLimits()) -> So
     return Source(shown, path, root, text, [])
 
 
+def text_source(path: Path, root: Path, text: str, limits: LoadLimits = LoadLimits()) -> Source:
+    """A contract's text that did not come from disk (an editor buffer), under the same size cap."""
+    shown = display_name(path, root)
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:  # a lone surrogate from a JSON client
+        line, col = text.count("\n", 0, exc.start) + 1, exc.start - text.rfind("\n", 0, exc.start)
+        return Source(shown, path, root, None, [_finding(shown, line, col, "PV006",
+                                                         "the text holds a lone UTF-16 surrogate, not valid UTF-8")])
+    if size > limits.max_bytes:
+        return Source(shown, path, root, None, [_finding(
+            shown, 1, 1, "PV008", f"file is {size} bytes, over the cap of {limits.max_bytes} bytes",
+            hint="split the contract, or raise `max_file_bytes` in [tool.pv]")])
+    return Source(shown, path, root, text, [])
+
+
 def load(path: Path, root: Path, limits: LoadLimits = LoadLimits()) -> tuple[Document | None, list[Finding]]:
     """Load one contract file. Returns (document or None, findings)."""
     return parse_source(read_source(path, root, limits), limits)
