@@ -291,7 +291,8 @@ def _order(doc: Document, versions: list[tuple[int, Version]]) -> Iterator[Findi
     kept = falling if newest_first else rising
     order = "newest first" if newest_first else "oldest first"
     kept_set = set(kept)
-    for position, (index, version) in enumerate(versions):
+    groups: list[tuple[str, list[int]]] = []  # (where they belong, positions): one finding per run of entries
+    for position in range(len(versions)):
         if position in kept_set:
             continue
         key = keys[position]
@@ -303,9 +304,21 @@ def _order(doc: Document, versions: list[tuple[int, Version]]) -> Iterator[Findi
             place = f"after {_label(before[-1])}"
         else:
             place = f"before {_label(after[0])}"
+        if groups and groups[-1][0] == place and groups[-1][1][-1] == position - 1:
+            groups[-1][1].append(position)
+        else:
+            groups.append((place, [position]))
+    for place, positions in groups:
+        index = versions[positions[0]][0]
+        if len(positions) == 1:
+            message = f"changelog entry {_label(versions[positions[0]][1])} is out of place"
+            hint = f"move it {place}"
+        else:
+            shown = ", ".join(_label(versions[p][1]) for p in positions)
+            message = f"changelog entries {shown} are out of place"
+            hint = f"move them {place}, {order}"
         yield doc.finding(("metadata", "changelog", index), "PV214",
-                          f"changelog entry {_label(version)} is out of place: the other entries are {order}",
-                          hint=f"move it {place}")
+                          f"{message}: the other entries are {order}", hint=hint)
 
 
 def _longest_chain(keys: list[tuple], follows: Any) -> list[int]:
