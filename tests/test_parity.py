@@ -382,3 +382,14 @@ def test_legitimate_top_level_blocks_are_not_near_misses(key: str) -> None:
     from pv.checks.parity.check import near_miss
 
     assert near_miss(key) is None
+
+
+def test_an_unquoted_two_part_version_is_the_same_warning_read_from_the_source(tmp_path: Path) -> None:
+    text = KERNEL.replace('version: "1.0.0"', "version: 1.10")  # a YAML float; 1.10 must not become 1.1
+    found = [f for f in _check(tmp_path, text) if f.severity >= Severity.WARNING]
+    assert [(f.code, f.line) for f in found] == [("PV218", 2)]
+    assert "1.10.0" in found[0].message and found[0].fix.edits[0].new_text == '"1.10.0"'
+    strict = replace(Config(root=tmp_path), strict_versions=True)
+    assert [f.code for f in _check(tmp_path, text, config=strict) if f.severity >= Severity.WARNING] == ["PV210"]
+    other = KERNEL.replace('version: "1.0.0"', "version: 2026")  # not a version at all: still the schema's
+    assert [f.code for f in _check(tmp_path, other) if f.severity >= Severity.WARNING] == ["PV102"]

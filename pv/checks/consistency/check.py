@@ -19,6 +19,7 @@ from pv.checks.consistency.versions import (
     Version,
     parse_date,
     parse_semver,
+    two_part_number,
     version_key,
 )
 from pv.core.document import Document, YamlPath
@@ -139,8 +140,11 @@ def _versions(doc: Document, config: object = None) -> Iterator[Finding]:
     family_gated = "gates" in data or "contract_id" in data
     parsed: dict[YamlPath, Version] = {}
     for path, value in ((("version",), data.get("version")), (("metadata", "version"), metadata.get("version"))):
-        if not isinstance(value, str):
-            continue  # absent, or a number: the schema reports the type (quote it)
+        number = two_part_number(doc, path, value)  # `version: 1.0` unquoted: a two-part version too
+        if number is not None:
+            value = number
+        elif not isinstance(value, str):
+            continue  # absent, or another number: the schema reports the type (quote it)
         version = parse_semver(value)
         if version is None:
             finding, version = _not_semver(doc, path, value, strict_versions(config))
