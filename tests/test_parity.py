@@ -271,6 +271,7 @@ gates:
     (["1.2.0", "1.0.0", "1.1.0"], ["1.1.0"]),
     (["1.0.0", "1.1.0", "1.3.0", "1.2.0", "1.4.0"], ["1.2.0"]),
     (["1.3.0", "1.2.0", "1.1.0"], []),
+    (["1.7.0", "1.6.0", "1.5.0", "1.4.0", "1.0.0", "1.1.0", "1.2.0", "1.3.0"], ["1.1.0,"]),  # one run, one finding
 ])
 def test_changelog_order_names_the_entry_out_of_place(tmp_path: Path, order: list[str], flagged: list[str]) -> None:
     newest = max(order, key=lambda v: tuple(map(int, v.split("."))))
@@ -278,8 +279,8 @@ def test_changelog_order_names_the_entry_out_of_place(tmp_path: Path, order: lis
     text = (f'contract_id: C-X\nversion: {newest}\nstatus: ACTIVE\nmetadata:\n  version: "{newest}"\n'
             f'  references: ["a spec"]\n  changelog:\n{entries}gates:\n  - id: GATE-X-001\n    rule: "holds"\n')
     found = [f for f in _check(tmp_path, text, "x-v1.yaml") if f.code == "PV214"]
-    assert [re.search(r"entry (\S+)", f.message).group(1) for f in found] == flagged
-    assert all("move it" in (f.hint or "") for f in found)
+    assert [re.search(r"entr(?:y|ies) (\S+)", f.message).group(1) for f in found] == flagged
+    assert all("move" in (f.hint or "") for f in found)
 
 
 def test_longest_chain_prefers_the_earliest_entries() -> None:
@@ -381,3 +382,14 @@ def test_legitimate_top_level_blocks_are_not_near_misses(key: str) -> None:
     from pv.checks.parity.check import near_miss
 
     assert near_miss(key) is None
+
+
+def test_an_unquoted_two_part_version_is_the_same_warning_read_from_the_source(tmp_path: Path) -> None:
+    text = KERNEL.replace('version: "1.0.0"', "version: 1.10")  # a YAML float; 1.10 must not become 1.1
+    found = [f for f in _check(tmp_path, text) if f.severity >= Severity.WARNING]
+    assert [(f.code, f.line) for f in found] == [("PV218", 2)]
+    assert "1.10.0" in found[0].message and found[0].fix.edits[0].new_text == '"1.10.0"'
+    strict = replace(Config(root=tmp_path), strict_versions=True)
+    assert [f.code for f in _check(tmp_path, text, config=strict) if f.severity >= Severity.WARNING] == ["PV210"]
+    other = KERNEL.replace('version: "1.0.0"', "version: 2026")  # not a version at all: still the schema's
+    assert [f.code for f in _check(tmp_path, other) if f.severity >= Severity.WARNING] == ["PV102"]

@@ -19,6 +19,7 @@ from pv.checks.consistency.versions import (
     Version,
     parse_date,
     parse_semver,
+    two_part_number,
     version_key,
 )
 from pv.core.document import Document, YamlPath
@@ -140,8 +141,11 @@ def _versions(doc: Document, config: object = None) -> Iterator[Finding]:
     family_gated = "gates" in data or "contract_id" in data
     parsed: dict[YamlPath, Version] = {}
     for path, value in ((("version",), data.get("version")), (("metadata", "version"), metadata.get("version"))):
-        if not isinstance(value, str):
-            continue  # absent, or a number: the schema reports the type (quote it)
+        number = two_part_number(doc, path, value)  # `version: 1.0` unquoted: a two-part version too
+        if number is not None:
+            value = number
+        elif not isinstance(value, str):
+            continue  # absent, or another number: the schema reports the type (quote it)
         version = parse_semver(value)
         if version is None:
             finding, version = _not_semver(doc, path, value, strict_versions(config))
@@ -292,7 +296,8 @@ def _order(doc: Document, versions: list[tuple[int, Version]]) -> Iterator[Findi
     kept = falling if newest_first else rising
     order = "newest first" if newest_first else "oldest first"
     kept_set = set(kept)
-    for position, (index, version) in enumerate(versions):
+    groups: list[tuple[str, list[int]]] = []  # (where they belong, positions): one finding per run of entries
+    for position in range(len(versions)):
         if position in kept_set:
             continue
         key = keys[position]
@@ -304,9 +309,21 @@ def _order(doc: Document, versions: list[tuple[int, Version]]) -> Iterator[Findi
             place = f"after {_label(before[-1])}"
         else:
             place = f"before {_label(after[0])}"
+        if groups and groups[-1][0] == place and groups[-1][1][-1] == position - 1:
+            groups[-1][1].append(position)
+        else:
+            groups.append((place, [position]))
+    for place, positions in groups:
+        index = versions[positions[0]][0]
+        if len(positions) == 1:
+            message = f"changelog entry {_label(versions[positions[0]][1])} is out of place"
+            hint = f"move it {place}"
+        else:
+            shown = ", ".join(_label(versions[p][1]) for p in positions)
+            message = f"changelog entries {shown} are out of place"
+            hint = f"move them {place}, {order}"
         yield doc.finding(("metadata", "changelog", index), "PV214",
-                          f"changelog entry {_label(version)} is out of place: the other entries are {order}",
-                          hint=f"move it {place}")
+                          f"{message}: the other entries are {order}", hint=hint)
 
 
 def _longest_chain(keys: list[tuple], follows: Any) -> list[int]:

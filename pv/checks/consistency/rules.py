@@ -46,8 +46,9 @@ register("PV217", "changelog-future", E, "A changelog entry names a version newe
          "The changelog mentions a version greater than the contract's current version; "
          "bump the version or fix the entry.")
 register("PV218", "two-part-version", W, "A version has two parts (\"1.0\") instead of three.",
-         "Semantic versions are MAJOR.MINOR.PATCH. A two-part version such as \"1.0\" is common "
-         "in hand-written contracts and unambiguous, so pv reads it as \"1.0.0\" for every other "
+         "Semantic versions are MAJOR.MINOR.PATCH. A two-part version such as \"1.0\" (quoted, or "
+         "unquoted, which YAML reads as a number and the Rust pv still accepts) is common in "
+         "hand-written contracts and unambiguous, so pv reads it as \"1.0.0\" for every other "
          "check and only warns; the fix writes \"1.0.0\". Set `strict_versions = true` in "
          "`[tool.pv]` to make it an error (PV210).")
 register("PV220", "summary-mismatch", E, "A summary block disagrees with what it summarises.",

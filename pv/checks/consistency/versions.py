@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 SEMVER = re.compile(
     r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -42,3 +43,21 @@ def parse_date(text: object) -> dt.date | None:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         return None
+
+
+VERSION_PATHS = (("version",), ("metadata", "version"))
+
+
+def two_part_number(doc: Any, path: tuple, value: object) -> str | None:
+    """The source text of an unquoted two-part version (`version: 1.0`, a YAML float), else None.
+
+    The text is read from the file, not from the float, so `1.10` stays `1.10`.
+    """
+    if path not in VERSION_PATHS or not isinstance(value, float):
+        return None
+    line, col, end_line, end_col = doc.span(path)
+    lines = doc.text.splitlines()
+    if line != end_line or not 0 < line <= len(lines):
+        return None
+    text = lines[line - 1][col - 1:end_col - 1].strip()
+    return text if TWO_PART.fullmatch(text) else None

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from typing import Any
 
+from pv.checks.consistency.versions import two_part_number
 from pv.checks.schema.files import schema_dir
 from pv.core.document import Document, YamlPath
 from pv.core.findings import Finding
@@ -207,6 +208,8 @@ def _to_findings(doc: Document, error: Any, local: _Local = _NO_LOCAL) -> Iterat
             yield doc.finding(path, "PV103", f"missing required key `{name}` in {where}", hint=hint, key=True)
     elif validator in ("type", "anyOf", "oneOf") and not _is_type_mismatch_only(error):
         yield doc.finding(path, "PV105", f"{_path_label(path)}: {error.message}")
+    elif validator == "type" and two_part_number(doc, path, error.instance) is not None:
+        return  # an unquoted "1.0": a two-part version, which the consistency check reports (PV218)
     elif validator in ("type", "anyOf", "oneOf"):
         wanted = " or ".join(dict.fromkeys(_TYPE_WORDS.get(t, t) for t in _types_of(error.schema)))
         hint = fix = None
