@@ -36,6 +36,8 @@ metadata:
   author: {_q(author)}
   description: >
     What the implementation guarantees, in one paragraph.
+  references:
+    - "TODO: the paper, spec or issue this contract relies on"
   changelog:
     - "1.0.0 ({day}): initial contract."
 
@@ -76,6 +78,8 @@ metadata:
   created: "{day}"
   author: {_q(author)}
   description: "What the kernel computes, in one line."
+  references:
+    - "TODO: the paper or spec that defines the kernel"
   changelog:
     - "1.0.0 ({day}): initial contract."
 
@@ -99,4 +103,18 @@ falsification_tests:
     prediction: "y = x for every generated input"
     test: "property test over random inputs"
     if_fails: "the implementation changes its input"
+
+kani_harnesses:
+  - id: KANI-{prefix}-001
+    obligation: {prefix}-OB-001
+    property: "Output equals input"
+    bound: 8
+    harness: verify_{equation}_identity
+
+qa_gate:
+  id: QA-{prefix}
+  name: "{name} quality gate"
+  checks:
+    - "output_equals_input"
+  pass_criteria: "every falsification test passes and every Kani harness verifies"
 """
