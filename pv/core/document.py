@@ -99,6 +99,9 @@ class Document:
         if at is not None:
             line, col = at
             end_line, end_col = line, col + 1
+        line, col = self.inside(line, col)
+        if end_line < line or (end_line == line and end_col < col):
+            end_line, end_col = line, col + 1
         rule = rules.get(code)
         return Finding(
             file=self.file,
@@ -113,6 +116,23 @@ class Document:
             end_col=end_col,
             fix=fix,
         )
+
+    def inside(self, line: int, col: int) -> tuple[int, int]:
+        """(line, col) moved inside the file: a parser's mark can sit just past the last line."""
+        lines = self._lines()
+        if line > len(lines):
+            line, col = len(lines), len(lines[-1]) + 1
+        line = max(1, line)
+        return line, max(1, min(col, len(lines[line - 1]) + 1))
+
+    def _lines(self) -> list[str]:
+        cached = self.__dict__.get("_source_lines")
+        if cached is None:
+            cached = source_lines(self.text)
+            if len(cached) > 1 and cached[-1] == "":  # the text after the final line break is not a line
+                cached.pop()
+            self.__dict__["_source_lines"] = cached
+        return cached
 
     def position_in_scalar(self, path: YamlPath, index: int) -> tuple[int, int]:
         """Source (line, col) of character `index` of the string at `path`.

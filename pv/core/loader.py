@@ -72,14 +72,21 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
-def _event_parser(text: str):
-    """Yield parser events: libyaml when available, else ruamel's pure parser."""
+def _pure_events(text: str):
+    """ruamel's pure-Python YAML 1.2 event stream (slower, but it is the reference)."""
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=True).parse(text)
+
+
+def _event_parser(text: str, *, pure: bool = False):
+    """Yield parser events: libyaml when available (and not `pure`), else ruamel's pure parser."""
     try:
+        if pure:
+            raise ImportError
         from _ruamel_yaml import CParser
     except ImportError:  # ruamel.yaml.clib missing: slower but equivalent
-        from ruamel.yaml import YAML
-
-        yield from YAML(typ="safe", pure=True).parse(text)
+        yield from _pure_events(text)
         return
     parser = CParser(text)
     while True:
@@ -186,6 +193,10 @@ class _Builder:
             span = self._span(event)
             if kind == "ScalarEvent":
                 value = event.value if event.style else resolve_plain(event.value)
+                if not event.value and not event.style and path in self.key_spans:
+                    # An empty value (`metadata:` then nothing) has no text of its own; the parser's
+                    # mark is where the next token starts, often the next line or past the end.
+                    span = self.key_spans[path]
                 self.value_spans[path] = span
                 self._attach(stack, value, path, span)
             else:  # MappingStartEvent / SequenceStartEvent
@@ -253,11 +264,68 @@ _DUPLICATE = object()  # marks a pending duplicate key whose value is dropped
 
 
 def _utf8_error_position(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, col) of byte `offset`, lines ended by LF, CRLF or CR (as editors number them)."""
     before = raw[:offset]
-    line = before.count(b"\n") + 1
-    line_start = before.rfind(b"\n") + 1
+    breaks = list(re.finditer(rb"\r\n|\r|\n", before))
+    line_start = breaks[-1].end() if breaks else 0
     col = len(before[line_start:].decode("utf-8", errors="replace")) + 1
-    return line, col
+    return len(breaks) + 1, col
+
+
+def _error_mark(exc: BaseException):
+    return getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+
+
+def _error_index(exc: BaseException, text: str) -> int:
+    """Character offset where a parser gave up (-1 when it does not say)."""
+    mark = _error_mark(exc)
+    if mark is not None and getattr(mark, "index", None) is not None:
+        return mark.index
+    char = getattr(exc, "character", None)  # ReaderError: a character it refuses (libyaml counts bytes)
+    return text.find(chr(char)) if isinstance(char, int) and 0 <= char <= 0x10FFFF else -1
+
+
+def clamp_position(text: str, line: int, col: int) -> tuple[int, int]:
+    """(line, col) moved inside the file: a parser's end-of-stream mark sits past the last line."""
+    lines = source_lines(text)
+    if len(lines) > 1 and lines[-1] == "":  # the text after the final line break is not a line
+        lines.pop()
+    if line > len(lines):
+        line, col = len(lines), len(lines[-1]) + 1
+    line = max(1, line)
+    return line, max(1, min(col, len(lines[line - 1]) + 1))
+
+
+def _syntax_finding(exc: BaseException, text: str, starts: list[int] | None, finding) -> Finding:
+    """PV001 for a parser error, at the offending character, in pv's words."""
+    mark = _error_mark(exc)
+    problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    message = f"{context}: {problem}" if context else str(problem)
+    index = _error_index(exc, text)
+    if mark is None and index >= 0:  # ReaderError: only the offset of the refused character
+        all_starts = [0] + [m.end() for m in re.finditer("\r\n|\r|\n", text)]
+        line, col = _position(all_starts, _Index(index))
+        message = f"character {_char_name(text[index:index + 1])} is not allowed in YAML"
+    elif mark is None:
+        line, col = 1, 1
+    elif starts is not None:
+        line, col = _position(starts, mark)
+    else:
+        line, col = mark.line + 1, mark.column + 1
+    line, col = clamp_position(text, line, col)
+    source_line = next(iter(source_lines(text)[line - 1 : line]), "")
+    hint = "YAML does not allow tabs for indentation; indent with spaces" if "\t" in source_line else None
+    return finding(line, col, "PV001", f"invalid YAML: {message}", hint=hint)
+
+
+@dataclass(frozen=True)
+class _Index:
+    index: int
+
+
+def _char_name(char: str) -> str:
+    return f"U+{ord(char):04X}" if char else "end of file"
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -372,20 +440,18 @@ def parse_source(source: Source, limits: LoadLimits = LoadLimits()) -> tuple[Doc
         data = builder.build(_event_parser(text))
     except _Stop:
         return None, builder.findings
-    except Exception as exc:  # ruamel's MarkedYAMLError and friends
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        context = getattr(exc, "context", None)
-        message = f"{context}: {problem}" if context else str(problem)
-        if mark is None:
-            line, col = 1, 1
-        elif builder.starts is not None:
-            line, col = _position(builder.starts, mark)
-        else:
-            line, col = mark.line + 1, mark.column + 1
-        source_line = next(iter(source_lines(text)[line - 1 : line]), "")
-        hint = "YAML does not allow tabs for indentation; indent with spaces" if "\t" in source_line else None
-        return None, builder.findings + [finding(line, col, "PV001", f"invalid YAML: {message}", hint=hint)]
+    except Exception as fast_error:  # ruamel's MarkedYAMLError and friends
+        # libyaml scans YAML 1.1 (no `:` inside a flow scalar, NEL is a line break, ...):
+        # a document that ruamel's YAML 1.2 parser accepts must load, so ask it before refusing.
+        builder = _Builder(shown, limits, finding, text)
+        try:
+            data = builder.build(_event_parser(text, pure=True))
+        except _Stop:
+            return None, builder.findings
+        except Exception as pure_error:
+            # Both refuse it: report the error found further into the file (the real one).
+            error = max((fast_error, pure_error), key=lambda e: _error_index(e, text))
+            return None, builder.findings + [_syntax_finding(error, text, builder.starts, finding)]
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__.replace('str', 'string')}"
         return None, builder.findings + [finding(
