@@ -16,6 +16,7 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     limits: LoadLimits = field(default_factory=LoadLimits)
+    verify_modules: tuple[str, ...] = ()  # module globs `pv verify` may call; empty: the repository's source
     errors: tuple[str, ...] = ()  # problems with the configuration itself
     # A repository's own conventions: extra values of a closed vocabulary per field name,
     # extra legacy names per canonical key, and whether two-part versions ("1.0") are errors.
@@ -87,6 +88,7 @@ def load_config(root: Path) -> Config:
         contract_dirs=contract_dirs,
         select=strings("select", ()),
         ignore=strings("ignore", ()),
+        verify_modules=strings("verify_modules", ()),
         limits=LoadLimits(positive_int("max_file_bytes", DEFAULT_MAX_BYTES),
                           positive_int("max_depth", DEFAULT_MAX_DEPTH)),
         errors=tuple(errors),
