@@ -114,7 +114,20 @@ def _run_inline(step: Callable[[], Any], seconds: float) -> StepResult:
     except StepTimeout:
         return StepResult(False, error="timeout", cpu=cpu_seconds() - began)
     except Exception as exc:  # a step failing must not stop the others
-        return StepResult(False, error=f"{type(exc).__name__}: {exc}", cpu=cpu_seconds() - began)
+        return StepResult(False, error=describe_failure(exc), cpu=cpu_seconds() - began)
+
+
+def describe_failure(exc: BaseException) -> str:
+    """Why a step failed, in pv's words: Python's own exception text is no message for a contract author."""
+    if isinstance(exc, OverflowError):
+        return "a number in it is too large to compute with (overflow)"
+    if isinstance(exc, ZeroDivisionError):
+        return "it divides by zero at this point"
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply to evaluate"
+    if isinstance(exc, MemoryError):
+        return "evaluating it needs more memory than pv allows"
+    return f"the symbolic engine could not evaluate it ({type(exc).__name__})"
 
 
 def run_steps(steps: Sequence[Callable[[], Any]], seconds: float = STEP_SECONDS,
@@ -166,7 +179,8 @@ def _child(steps: Sequence[Callable[[], Any]], start: int, seconds: float, fd: i
             try:
                 payload = pickle.dumps(result)
             except Exception as exc:
-                payload = pickle.dumps(StepResult(False, error=f"unpicklable result: {exc}", cpu=result.cpu))
+                payload = pickle.dumps(StepResult(False, cpu=result.cpu, error="its result could not be passed "
+                                                  f"back ({type(exc).__name__})"))
             out.write(len(payload).to_bytes(8, "big") + payload)
             out.flush()
 
