@@ -23,12 +23,16 @@ from pv.core.findings import Finding
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 64
+MAX_DEPTH_CAP = 256  # `max_depth` is clamped here: checks recurse over the data, paths grow with depth
 
 
 @dataclass(frozen=True)
 class LoadLimits:
     max_bytes: int = DEFAULT_MAX_BYTES
     max_depth: int = DEFAULT_MAX_DEPTH
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "max_depth", max(1, min(self.max_depth, MAX_DEPTH_CAP)))
 
 
 class _Stop(Exception):
