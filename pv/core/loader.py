@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pv.core.document import Document, Span, YamlPath, source_lines
+from pv.core.document import Document, Span, SpanNode, SpanView, YamlPath, source_lines
 from pv.core.findings import Finding
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -130,8 +130,9 @@ class _Builder:
         self.starts = _line_starts(text)
         self.finding = make_finding
         self.findings: list[Finding] = []
-        self.value_spans: dict[YamlPath, Span] = {}
-        self.key_spans: dict[YamlPath, Span] = {}
+        self.tree = SpanNode()  # positions, linked to their parents: memory linear in the nodes
+        self.value_spans = SpanView(self.tree, "value")
+        self.key_spans = SpanView(self.tree, "key")
         self.documents = 0
         self.root: Any = None
 
@@ -142,7 +143,7 @@ class _Builder:
         return (s.line + 1, s.column + 1, e.line + 1, e.column + 1)
 
     def build(self, events) -> Any:
-        # Each frame: [container, path, pending_key or None, seen_keys]
+        # Each frame: [container, its SpanNode, pending_key or None, seen_keys]
         stack: list[list[Any]] = []
         for event in events:
             kind = type(event).__name__
@@ -181,8 +182,8 @@ class _Builder:
                 raise _Stop
 
             if kind in ("MappingEndEvent", "SequenceEndEvent"):
-                container, path, _, _ = stack.pop()
-                self._attach(stack, container, path, None)
+                container = stack.pop()[0]
+                self._attach(stack, container)
                 continue
 
             if stack:
@@ -190,19 +191,19 @@ class _Builder:
                 if isinstance(frame[0], dict) and frame[2] is None:
                     self._take_key(frame, event, kind)
                     continue
-                path = self._child_path(frame)
+                node = self._child_node(frame)
             else:
-                path = ()
+                node = self.tree
 
             span = self._span(event)
             if kind == "ScalarEvent":
                 value = event.value if event.style else resolve_plain(event.value)
-                if not event.value and not event.style and path in self.key_spans:
+                if not event.value and not event.style and node.key is not None:
                     # An empty value (`metadata:` then nothing) has no text of its own; the parser's
                     # mark is where the next token starts, often the next line or past the end.
-                    span = self.key_spans[path]
-                self.value_spans[path] = span
-                self._attach(stack, value, path, span)
+                    span = node.key
+                node.value = span
+                self._attach(stack, value)
             else:  # MappingStartEvent / SequenceStartEvent
                 if len(stack) >= self.limits.max_depth:
                     self.findings.append(self.finding(
@@ -210,9 +211,9 @@ class _Builder:
                         f"nesting deeper than {self.limits.max_depth} levels",
                         hint="flatten the structure"))
                     raise _Stop
-                self.value_spans[path] = span
+                node.value = span
                 container = {} if kind == "MappingStartEvent" else []
-                stack.append([container, path, None, {}])
+                stack.append([container, node, None, {}])
         return self.root
 
     def _take_key(self, frame: list[Any], event, kind: str) -> None:
@@ -228,7 +229,6 @@ class _Builder:
                 span[0], span[1], "PV005", "merge key `<<` is not allowed in contracts",
                 hint="write the merged keys out explicitly"))
             raise _Stop
-        path = frame[1] + (key,)
         seen = frame[3]
         if key in seen:
             first = seen[key]
@@ -236,21 +236,21 @@ class _Builder:
                 span[0], span[1], "PV002",
                 f"duplicate key `{key}` (first defined at line {first[0]}, column {first[1]})",
                 hint=f"merge this entry with the one on line {first[0]}, or rename one of them",
-                path=path))
+                path=frame[1].path() + (key,)))
             frame[2] = _DUPLICATE
             return
         seen[key] = span
-        self.key_spans[path] = span
+        frame[1].child(key).key = span
         frame[2] = key
 
     @staticmethod
-    def _child_path(frame: list[Any]) -> YamlPath:
-        container, path, key, _ = frame
+    def _child_node(frame: list[Any]) -> SpanNode:
+        container, node, key, _ = frame
         if isinstance(container, dict):
-            return path + (key,)
-        return path + (len(container),)
+            return SpanNode() if key is _DUPLICATE else node.child(key)  # a dropped value: kept nowhere
+        return node.child(len(container))
 
-    def _attach(self, stack: list[list[Any]], value: Any, path: YamlPath, span: Span | None) -> None:
+    def _attach(self, stack: list[list[Any]], value: Any) -> None:
         if not stack:
             self.root = value
             return

@@ -56,3 +56,26 @@ def test_nesting_up_to_the_cap_is_checked_without_a_crash(tmp_path: Path) -> Non
     path.write_text(gated + "formulas: {symbols: {x: " + "{a: " * 250 + "1" + "}" * 250 + "}}\n")
     findings = validate_file(path, CheckContext(config=Config(root=root, limits=load_config(root).limits))).findings
     assert findings and not [f for f in findings if f.code.startswith("PV9")], findings
+
+
+def _peak_bytes(depth: int, nodes: int) -> int:
+    import tracemalloc
+
+    from pv.core.loader import LoadLimits, Source, parse_source
+
+    chunk = "[" * depth + "]" * depth
+    text = "x: [" + ", ".join([chunk] * (nodes // depth)) + "]\n"
+    tracemalloc.start()
+    try:
+        doc, findings = parse_source(Source("c", Path("c"), Path("."), text, []), LoadLimits(max_depth=256))
+        assert doc is not None and findings == []
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_is_linear_in_the_nodes_not_in_their_depth() -> None:
+    # Each node's position was keyed by its full path (a tuple as long as its depth): memory grew with
+    # depth x nodes, the square of the depth for one deep structure. Positions now link to their parent.
+    shallow, deep = _peak_bytes(5, 20_000), _peak_bytes(250, 20_000)
+    assert deep < 1.5 * shallow, (shallow, deep)
