@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+import sys
 
 import click
 
@@ -56,4 +59,33 @@ def cli() -> None:
 
 
 def main() -> None:
-    cli(prog_name="pv")
+    """Run the CLI; an exception that escapes a command is PV900 with exit 2, never a traceback.
+
+    Exit 1 means "findings", so a crash must never look like one to CI.
+    """
+    try:
+        cli(prog_name="pv")
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write("pv: interrupted\n")
+        sys.exit(130)
+    except BaseException as exc:  # noqa: BLE001 -- the last line of defence
+        internal_error(exc)
+
+
+def internal_error(exc: BaseException) -> None:
+    """Report an escaped exception as PV900 on stderr and exit 2."""
+    from pv.reports.common import printable
+
+    text = printable(f"{type(exc).__name__}: {exc}").replace("\n", " ")[:500]
+    try:
+        sys.stderr.write(f"pv: error: PV900 internal error: {text}\n"
+                         "hint: this is a bug in pv; please report it with the command you ran\n")
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001 -- stderr itself is gone; the exit status still says it
+        pass
+    # Quiet the interpreter's own flush of a broken stdout at exit (it would print a traceback).
+    with contextlib.suppress(Exception):
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    sys.exit(2)

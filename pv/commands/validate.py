@@ -13,6 +13,12 @@ from pv.commands.common import exit_code, usage_error
 from pv.core.findings import Finding
 
 
+def _not_empty(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():  # "" would be the current directory
+        raise click.BadParameter("must name a directory, not be empty")
+    return value
+
+
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
@@ -28,7 +34,7 @@ from pv.core.findings import Finding
 @click.option("-j", "--jobs", type=int, default=1, show_default=True,
               help="Worker processes; 0 means one per CPU.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--cache-dir", type=click.Path(file_okay=False), callback=_not_empty,
               help="Cache directory (default: ROOT/.pv_cache). Safe to delete.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file (atomically) instead of stdout.")
@@ -42,7 +48,7 @@ from pv.core.findings import Finding
               help="Print the fixes --fix would apply as a unified diff; change nothing (exit 1 if any).")
 def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str, ...],
              ignore: tuple[str, ...], skip: tuple[str, ...], root: Path | None, jobs: int,
-             no_cache: bool, cache_dir: Path | None, output: Path | None, run_evidence: bool,
+             no_cache: bool, cache_dir: str | None, output: Path | None, run_evidence: bool,
              junit: Path | None, apply_fixes: bool, show_diff: bool) -> None:
     """Validate contract files (default: the contract dirs of [tool.pv], else contracts/).
 
@@ -65,7 +71,12 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, select: tuple[str,
         usage_error(f"unknown rule {', '.join(bad)} in --select/--ignore (see `pv rules`)")
 
     # Fixing reads findings fresh: a cache written before a check learnt a fix would hide it.
-    cache = None if no_cache or apply_fixes or show_diff else ResultCache(cache_dir or root / ".pv_cache")
+    if no_cache or apply_fixes or show_diff:
+        cache = None
+    elif cache_dir is not None:
+        cache = ResultCache(Path(cache_dir))  # the user's choice, wherever it is
+    else:  # the default, inside the checkout: used only when it really is inside the root
+        cache = ResultCache(root / ".pv_cache", root=root)
     options: dict[str, object] = {"run": run_evidence}
     if junit is not None:
         from pv.checks.evidence.runner import JUnitError, parse_junit, read_junit

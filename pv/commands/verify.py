@@ -47,7 +47,7 @@ def verify(paths: tuple[Path, ...], fmt: str, root: Path | None, points: int | N
             continue
         shown.append(doc.file)
         sources[doc.file] = doc.text
-        found, count = verify_document(doc, root, points)
+        found, count = verify_document(doc, root, points, config.verify_modules)
         findings += found
         bindings += count
     if bindings == 0 and not any(f.severity == Severity.ERROR for f in findings):
@@ -62,8 +62,13 @@ def verify(paths: tuple[Path, ...], fmt: str, root: Path | None, points: int | N
     sys.exit(EXIT_FINDINGS if report.errors else EXIT_OK)
 
 
-def verify_document(doc, root: Path, points: int | None) -> tuple[list[Finding], int]:
-    """Findings for every binding of one contract, and how many bindings it has."""
+def verify_document(doc, root: Path, points: int | None,
+                    allowed: tuple[str, ...] = ()) -> tuple[list[Finding], int]:
+    """Findings for every binding of one contract, and how many bindings it has.
+
+    `allowed`: module globs (`verify_modules` of [tool.pv]) a binding may name; empty: any module of
+    the repository's own tracked source.
+    """
     from pv.checks.formulas.binding import verify_binding
     from pv.checks.formulas.model import load_section
 
@@ -79,7 +84,7 @@ def verify_document(doc, root: Path, points: int | None) -> tuple[list[Finding],
             continue  # its static finding says why
         if points is not None:
             formula.bind = {**formula.bind, "points": points}
-        verdict = verify_binding(section, formula, root)
+        verdict = verify_binding(section, formula, root, allowed)
         if verdict.finding is not None:
             findings.append(verdict.finding)
             continue

@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pv.core.loader import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, LoadLimits
+from pv.core.loader import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, MAX_DEPTH_CAP, LoadLimits
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,7 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     limits: LoadLimits = field(default_factory=LoadLimits)
+    verify_modules: tuple[str, ...] = ()  # module globs `pv verify` may call; empty: the repository's source
     errors: tuple[str, ...] = ()  # problems with the configuration itself
     # A repository's own conventions: extra values of a closed vocabulary per field name,
     # extra legacy names per canonical key, and whether two-part versions ("1.0") are errors.
@@ -53,14 +54,17 @@ def load_config(root: Path) -> Config:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             errors.append(f"[tool.pv] {key} must be a list of strings")
             return default
+        if any("\0" in v or not v.strip() for v in value):  # a NUL reaches no file; "" names nothing
+            errors.append(f"[tool.pv] {key} holds an empty string or a NUL character")
+            return default
         return tuple(value)
 
-    def positive_int(key: str, default: int) -> int:
+    def positive_int(key: str, default: int, most: int | None = None) -> int:
         value = table.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             errors.append(f"[tool.pv] {key} must be a positive integer")
             return default
-        return value
+        return value if most is None else min(value, most)  # clamped: memory and recursion grow with it
 
     def string_lists(key: str) -> dict[str, tuple[str, ...]]:
         value = table.get(key, {})
@@ -79,7 +83,11 @@ def load_config(root: Path) -> Config:
     real_root = root.resolve()
     for directory in contract_dirs:
         # pyproject.toml comes with pull requests too: it may not point pv outside the repository.
-        target = (root / directory).resolve()
+        try:
+            target = (root / directory).resolve()
+        except (OSError, ValueError, RuntimeError) as exc:  # a symlink loop, a name too long
+            errors.append(f"[tool.pv] contract_dirs: `{directory}` is not a usable path ({type(exc).__name__})")
+            continue
         if Path(directory).is_absolute() or not (target == real_root or real_root in target.parents):
             errors.append(f"[tool.pv] contract_dirs: `{directory}` is outside the repository root")
     return Config(
@@ -87,8 +95,9 @@ def load_config(root: Path) -> Config:
         contract_dirs=contract_dirs,
         select=strings("select", ()),
         ignore=strings("ignore", ()),
+        verify_modules=strings("verify_modules", ()),
         limits=LoadLimits(positive_int("max_file_bytes", DEFAULT_MAX_BYTES),
-                          positive_int("max_depth", DEFAULT_MAX_DEPTH)),
+                          positive_int("max_depth", DEFAULT_MAX_DEPTH, MAX_DEPTH_CAP)),
         errors=tuple(errors),
         vocabularies=vocabularies,
         aliases=aliases,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,72 @@ def format_path(path: YamlPath) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
+
+
+class SpanNode:
+    """One node of a document's tree of positions: linked to its parent, so memory is linear in the
+    number of nodes however deep they nest (a tuple path per node would grow with the square)."""
+
+    __slots__ = ("parent", "part", "value", "key", "children")
+
+    def __init__(self, parent: SpanNode | None = None, part: str | int | None = None) -> None:
+        self.parent = parent
+        self.part = part
+        self.value: Span | None = None  # where the value is written
+        self.key: Span | None = None  # where its mapping key is written
+        self.children: dict[str | int, SpanNode] | None = None
+
+    def child(self, part: str | int) -> SpanNode:
+        if self.children is None:
+            self.children = {}
+        node = self.children.get(part)
+        if node is None:
+            node = self.children[part] = SpanNode(self, part)
+        return node
+
+    def path(self) -> YamlPath:
+        parts: list[str | int] = []
+        node: SpanNode | None = self
+        while node is not None and node.parent is not None:
+            parts.append(node.part)  # type: ignore[arg-type]
+            node = node.parent
+        return tuple(reversed(parts))
+
+    def find(self, path: YamlPath) -> SpanNode | None:
+        node: SpanNode | None = self
+        for part in path:
+            children = node.children if node is not None else None
+            node = children.get(part) if children else None
+            if node is None:
+                return None
+        return node
+
+
+class SpanView(Mapping):
+    """`{path: span}` over a SpanNode tree, for value (`attr="value"`) or key (`attr="key"`) spans."""
+
+    def __init__(self, root: SpanNode, attr: str) -> None:
+        self.root = root
+        self.attr = attr
+
+    def __getitem__(self, path: YamlPath) -> Span:
+        node = self.root.find(tuple(path)) if isinstance(path, tuple | list) else None
+        span = getattr(node, self.attr) if node is not None else None
+        if span is None:
+            raise KeyError(path)
+        return span
+
+    def __iter__(self) -> Iterator[YamlPath]:
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            if getattr(node, self.attr) is not None:
+                yield node.path()
+            if node.children:
+                stack.extend(reversed(list(node.children.values())))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 _LINE_BREAK = re.compile("\r\n|\r|\n")
@@ -52,8 +119,8 @@ class Document:
     root: Path  # repository root; nothing outside it may be read
     text: str
     data: dict[str, Any]
-    value_spans: dict[YamlPath, Span] = field(default_factory=dict)
-    key_spans: dict[YamlPath, Span] = field(default_factory=dict)
+    value_spans: Mapping[YamlPath, Span] = field(default_factory=dict)
+    key_spans: Mapping[YamlPath, Span] = field(default_factory=dict)
 
     def span(self, path: YamlPath, *, key: bool = False) -> Span:
         """Best known span for `path`: its key or value, else the nearest ancestor."""
@@ -99,6 +166,9 @@ class Document:
         if at is not None:
             line, col = at
             end_line, end_col = line, col + 1
+        line, col = self.inside(line, col)
+        if end_line < line or (end_line == line and end_col < col):
+            end_line, end_col = line, col + 1
         rule = rules.get(code)
         return Finding(
             file=self.file,
@@ -113,6 +183,23 @@ class Document:
             end_col=end_col,
             fix=fix,
         )
+
+    def inside(self, line: int, col: int) -> tuple[int, int]:
+        """(line, col) moved inside the file: a parser's mark can sit just past the last line."""
+        lines = self._lines()
+        if line > len(lines):
+            line, col = len(lines), len(lines[-1]) + 1
+        line = max(1, line)
+        return line, max(1, min(col, len(lines[line - 1]) + 1))
+
+    def _lines(self) -> list[str]:
+        cached = self.__dict__.get("_source_lines")
+        if cached is None:
+            cached = source_lines(self.text)
+            if len(cached) > 1 and cached[-1] == "":  # the text after the final line break is not a line
+                cached.pop()
+            self.__dict__["_source_lines"] = cached
+        return cached
 
     def position_in_scalar(self, path: YamlPath, index: int) -> tuple[int, int]:
         """Source (line, col) of character `index` of the string at `path`.

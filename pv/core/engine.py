@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pv.checks import CHECKS, CheckSpec
+from pv.core import limited
 from pv.core.cache import ResultCache, settings_key
 from pv.core.config import Config
 from pv.core.document import Document
@@ -134,8 +135,11 @@ def _validate_source(path: Path, source: Source, ctx: CheckContext, keep_doc: bo
     if cached is not None:
         pure = cached[0]
     else:
+        hits = limited.count()
         pure = load_findings + run_checks(doc, ctx, pure=True)
-        if ctx.cache is not None and not any(f.code == "PV900" for f in pure):
+        # A crash, or a result reached by hitting a time or size limit, is reported but never cached:
+        # the next run, on a quieter machine, must be free to reach the real verdict.
+        if ctx.cache is not None and limited.count() == hits and not any(f.code == "PV900" for f in pure):
             ctx.cache.put(key, pure, _needs_document(doc, ctx))
     return FileResult(doc.file, pure + run_checks(doc, ctx, pure=False), doc.text,
                       doc=doc if keep_doc else None)

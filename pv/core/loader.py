@@ -18,17 +18,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pv.core.document import Document, Span, YamlPath, source_lines
+from pv.core.document import Document, Span, SpanNode, SpanView, YamlPath, source_lines
 from pv.core.findings import Finding
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 64
+MAX_DEPTH_CAP = 256  # `max_depth` is clamped here: checks recurse over the data, paths grow with depth
 
 
 @dataclass(frozen=True)
 class LoadLimits:
     max_bytes: int = DEFAULT_MAX_BYTES
     max_depth: int = DEFAULT_MAX_DEPTH
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "max_depth", max(1, min(self.max_depth, MAX_DEPTH_CAP)))
 
 
 class _Stop(Exception):
@@ -72,14 +76,21 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
-def _event_parser(text: str):
-    """Yield parser events: libyaml when available, else ruamel's pure parser."""
+def _pure_events(text: str):
+    """ruamel's pure-Python YAML 1.2 event stream (slower, but it is the reference)."""
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=True).parse(text)
+
+
+def _event_parser(text: str, *, pure: bool = False):
+    """Yield parser events: libyaml when available (and not `pure`), else ruamel's pure parser."""
     try:
+        if pure:
+            raise ImportError
         from _ruamel_yaml import CParser
     except ImportError:  # ruamel.yaml.clib missing: slower but equivalent
-        from ruamel.yaml import YAML
-
-        yield from YAML(typ="safe", pure=True).parse(text)
+        yield from _pure_events(text)
         return
     parser = CParser(text)
     while True:
@@ -119,8 +130,9 @@ class _Builder:
         self.starts = _line_starts(text)
         self.finding = make_finding
         self.findings: list[Finding] = []
-        self.value_spans: dict[YamlPath, Span] = {}
-        self.key_spans: dict[YamlPath, Span] = {}
+        self.tree = SpanNode()  # positions, linked to their parents: memory linear in the nodes
+        self.value_spans = SpanView(self.tree, "value")
+        self.key_spans = SpanView(self.tree, "key")
         self.documents = 0
         self.root: Any = None
 
@@ -131,7 +143,7 @@ class _Builder:
         return (s.line + 1, s.column + 1, e.line + 1, e.column + 1)
 
     def build(self, events) -> Any:
-        # Each frame: [container, path, pending_key or None, seen_keys]
+        # Each frame: [container, its SpanNode, pending_key or None, seen_keys]
         stack: list[list[Any]] = []
         for event in events:
             kind = type(event).__name__
@@ -170,8 +182,8 @@ class _Builder:
                 raise _Stop
 
             if kind in ("MappingEndEvent", "SequenceEndEvent"):
-                container, path, _, _ = stack.pop()
-                self._attach(stack, container, path, None)
+                container = stack.pop()[0]
+                self._attach(stack, container)
                 continue
 
             if stack:
@@ -179,15 +191,19 @@ class _Builder:
                 if isinstance(frame[0], dict) and frame[2] is None:
                     self._take_key(frame, event, kind)
                     continue
-                path = self._child_path(frame)
+                node = self._child_node(frame)
             else:
-                path = ()
+                node = self.tree
 
             span = self._span(event)
             if kind == "ScalarEvent":
                 value = event.value if event.style else resolve_plain(event.value)
-                self.value_spans[path] = span
-                self._attach(stack, value, path, span)
+                if not event.value and not event.style and node.key is not None:
+                    # An empty value (`metadata:` then nothing) has no text of its own; the parser's
+                    # mark is where the next token starts, often the next line or past the end.
+                    span = node.key
+                node.value = span
+                self._attach(stack, value)
             else:  # MappingStartEvent / SequenceStartEvent
                 if len(stack) >= self.limits.max_depth:
                     self.findings.append(self.finding(
@@ -195,9 +211,9 @@ class _Builder:
                         f"nesting deeper than {self.limits.max_depth} levels",
                         hint="flatten the structure"))
                     raise _Stop
-                self.value_spans[path] = span
+                node.value = span
                 container = {} if kind == "MappingStartEvent" else []
-                stack.append([container, path, None, {}])
+                stack.append([container, node, None, {}])
         return self.root
 
     def _take_key(self, frame: list[Any], event, kind: str) -> None:
@@ -213,7 +229,6 @@ class _Builder:
                 span[0], span[1], "PV005", "merge key `<<` is not allowed in contracts",
                 hint="write the merged keys out explicitly"))
             raise _Stop
-        path = frame[1] + (key,)
         seen = frame[3]
         if key in seen:
             first = seen[key]
@@ -221,21 +236,21 @@ class _Builder:
                 span[0], span[1], "PV002",
                 f"duplicate key `{key}` (first defined at line {first[0]}, column {first[1]})",
                 hint=f"merge this entry with the one on line {first[0]}, or rename one of them",
-                path=path))
+                path=frame[1].path() + (key,)))
             frame[2] = _DUPLICATE
             return
         seen[key] = span
-        self.key_spans[path] = span
+        frame[1].child(key).key = span
         frame[2] = key
 
     @staticmethod
-    def _child_path(frame: list[Any]) -> YamlPath:
-        container, path, key, _ = frame
+    def _child_node(frame: list[Any]) -> SpanNode:
+        container, node, key, _ = frame
         if isinstance(container, dict):
-            return path + (key,)
-        return path + (len(container),)
+            return SpanNode() if key is _DUPLICATE else node.child(key)  # a dropped value: kept nowhere
+        return node.child(len(container))
 
-    def _attach(self, stack: list[list[Any]], value: Any, path: YamlPath, span: Span | None) -> None:
+    def _attach(self, stack: list[list[Any]], value: Any) -> None:
         if not stack:
             self.root = value
             return
@@ -253,11 +268,68 @@ _DUPLICATE = object()  # marks a pending duplicate key whose value is dropped
 
 
 def _utf8_error_position(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, col) of byte `offset`, lines ended by LF, CRLF or CR (as editors number them)."""
     before = raw[:offset]
-    line = before.count(b"\n") + 1
-    line_start = before.rfind(b"\n") + 1
+    breaks = list(re.finditer(rb"\r\n|\r|\n", before))
+    line_start = breaks[-1].end() if breaks else 0
     col = len(before[line_start:].decode("utf-8", errors="replace")) + 1
-    return line, col
+    return len(breaks) + 1, col
+
+
+def _error_mark(exc: BaseException):
+    return getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+
+
+def _error_index(exc: BaseException, text: str) -> int:
+    """Character offset where a parser gave up (-1 when it does not say)."""
+    mark = _error_mark(exc)
+    if mark is not None and getattr(mark, "index", None) is not None:
+        return mark.index
+    char = getattr(exc, "character", None)  # ReaderError: a character it refuses (libyaml counts bytes)
+    return text.find(chr(char)) if isinstance(char, int) and 0 <= char <= 0x10FFFF else -1
+
+
+def clamp_position(text: str, line: int, col: int) -> tuple[int, int]:
+    """(line, col) moved inside the file: a parser's end-of-stream mark sits past the last line."""
+    lines = source_lines(text)
+    if len(lines) > 1 and lines[-1] == "":  # the text after the final line break is not a line
+        lines.pop()
+    if line > len(lines):
+        line, col = len(lines), len(lines[-1]) + 1
+    line = max(1, line)
+    return line, max(1, min(col, len(lines[line - 1]) + 1))
+
+
+def _syntax_finding(exc: BaseException, text: str, starts: list[int] | None, finding) -> Finding:
+    """PV001 for a parser error, at the offending character, in pv's words."""
+    mark = _error_mark(exc)
+    problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    message = f"{context}: {problem}" if context else str(problem)
+    index = _error_index(exc, text)
+    if mark is None and index >= 0:  # ReaderError: only the offset of the refused character
+        all_starts = [0] + [m.end() for m in re.finditer("\r\n|\r|\n", text)]
+        line, col = _position(all_starts, _Index(index))
+        message = f"character {_char_name(text[index:index + 1])} is not allowed in YAML"
+    elif mark is None:
+        line, col = 1, 1
+    elif starts is not None:
+        line, col = _position(starts, mark)
+    else:
+        line, col = mark.line + 1, mark.column + 1
+    line, col = clamp_position(text, line, col)
+    source_line = next(iter(source_lines(text)[line - 1 : line]), "")
+    hint = "YAML does not allow tabs for indentation; indent with spaces" if "\t" in source_line else None
+    return finding(line, col, "PV001", f"invalid YAML: {message}", hint=hint)
+
+
+@dataclass(frozen=True)
+class _Index:
+    index: int
+
+
+def _char_name(char: str) -> str:
+    return f"U+{ord(char):04X}" if char else "end of file"
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -372,20 +444,18 @@ def parse_source(source: Source, limits: LoadLimits = LoadLimits()) -> tuple[Doc
         data = builder.build(_event_parser(text))
     except _Stop:
         return None, builder.findings
-    except Exception as exc:  # ruamel's MarkedYAMLError and friends
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        context = getattr(exc, "context", None)
-        message = f"{context}: {problem}" if context else str(problem)
-        if mark is None:
-            line, col = 1, 1
-        elif builder.starts is not None:
-            line, col = _position(builder.starts, mark)
-        else:
-            line, col = mark.line + 1, mark.column + 1
-        source_line = next(iter(source_lines(text)[line - 1 : line]), "")
-        hint = "YAML does not allow tabs for indentation; indent with spaces" if "\t" in source_line else None
-        return None, builder.findings + [finding(line, col, "PV001", f"invalid YAML: {message}", hint=hint)]
+    except Exception as fast_error:  # ruamel's MarkedYAMLError and friends
+        # libyaml scans YAML 1.1 (no `:` inside a flow scalar, NEL is a line break, ...):
+        # a document that ruamel's YAML 1.2 parser accepts must load, so ask it before refusing.
+        builder = _Builder(shown, limits, finding, text)
+        try:
+            data = builder.build(_event_parser(text, pure=True))
+        except _Stop:
+            return None, builder.findings
+        except Exception as pure_error:
+            # Both refuse it: report the error found further into the file (the real one).
+            error = max((fast_error, pure_error), key=lambda e: _error_index(e, text))
+            return None, builder.findings + [_syntax_finding(error, text, builder.starts, finding)]
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__.replace('str', 'string')}"
         return None, builder.findings + [finding(

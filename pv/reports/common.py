@@ -21,8 +21,33 @@ def _escape_char(match: re.Match[str]) -> str:
 
 
 def printable(text: str) -> str:
-    """`text` with terminal-unsafe characters shown as `\\xNN` / `\\uNNNN` escapes."""
-    return _UNSAFE.sub(_escape_char, text)
+    """`text` with terminal-unsafe characters shown as `\\xNN` / `\\uNNNN` escapes.
+
+    A byte of a file name that is not UTF-8 (a lone surrogate, as Python decodes
+    such names) is shown as `\\xNN` too: it cannot be written to a UTF-8 stream.
+    """
+    return _SURROGATE.sub(_escape_byte, _UNSAFE.sub(_escape_char, text))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_byte(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def decodable(text: str) -> str:
+    """`text` with only its undecodable bytes (lone surrogates) escaped as `\\xNN`: valid Unicode for JSON."""
+    return _SURROGATE.sub(_escape_byte, text)
+
+
+def raw_bytes(name: str) -> bytes:
+    """The bytes of a file name as the file system has them (undoing Python's surrogate escapes)."""
+    try:
+        return name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is no escaped byte: keep it recognisable
+        return name.encode("utf-8", "surrogatepass")
 
 
 def plural(count: int, word: str) -> str:

@@ -51,7 +51,7 @@ def _title(code: str) -> str:
 
 
 def annotation(finding: Finding) -> str:
-    props: dict[str, object] = {"file": finding.file}
+    props: dict[str, object] = {"file": printable(finding.file)}  # names come from pull requests too
     if finding.line > 0:
         props["line"] = finding.line
         one_line = finding.end_line in (None, finding.line)

@@ -24,7 +24,7 @@ import json
 
 import pv
 from pv.core.report import Report
-from pv.reports.common import ordered
+from pv.reports.common import decodable, ordered
 
 SHAPE_VERSION = 1
 
@@ -34,15 +34,24 @@ def build(report: Report) -> dict:
     return {
         "version": SHAPE_VERSION,
         "tool": {"name": "pv", "version": pv.__version__},
-        "files": sorted(report.files),
+        "files": sorted(decodable(file) for file in report.files),
         "summary": {
             "files": len(report.files),
             "errors": report.errors,
             "warnings": report.warnings,
             "infos": report.infos,
         },
-        "findings": [finding.to_dict() for finding in ordered(report)],
+        "findings": [_finding(finding) for finding in ordered(report)],
     }
+
+
+def _finding(finding) -> dict:
+    """A finding as JSON data; a file name's bytes that are not UTF-8 are shown as `\\xNN`."""
+    data = finding.to_dict()
+    for key in ("file", "message", "hint"):
+        if isinstance(data.get(key), str):
+            data[key] = decodable(data[key])
+    return data
 
 
 def render(report: Report, *, color: bool = False) -> str:

@@ -19,7 +19,7 @@ import pv
 from pv.core import rules
 from pv.core.findings import Finding, Severity
 from pv.core.report import Report
-from pv.reports.common import ordered
+from pv.reports.common import decodable, ordered, raw_bytes
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -59,7 +59,8 @@ def _artifact_location(file: str, root: Path) -> dict:
             path = Path(file).relative_to(Path(root).resolve())
         except ValueError:
             return {"uri": Path(file).as_uri()}
-    return {"uri": quote(path.as_posix(), safe="/"), "uriBaseId": SRCROOT}
+    # Percent-encoded from the raw bytes, so a name that is not UTF-8 still names its file.
+    return {"uri": quote(raw_bytes(path.as_posix()), safe="/"), "uriBaseId": SRCROOT}
 
 
 def _region(finding: Finding) -> dict | None:
@@ -104,7 +105,7 @@ def build(report: Report) -> dict:
         location: dict = {"physicalLocation": physical}
         if finding.path:
             location["logicalLocations"] = [{"fullyQualifiedName": finding.path, "kind": "member"}]
-        text = finding.message if not finding.hint else f"{finding.message}\nhint: {finding.hint}"
+        text = decodable(finding.message if not finding.hint else f"{finding.message}\nhint: {finding.hint}")
         result: dict = {
             "ruleId": finding.code,
             "ruleIndex": rule_index[finding.code],
@@ -113,7 +114,7 @@ def build(report: Report) -> dict:
             "locations": [location],
             "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(finding, occurrence)},
         }
-        properties = {key: value for key, value in (("yamlPath", finding.path), ("hint", finding.hint))
+        properties = {key: decodable(value) for key, value in (("yamlPath", finding.path), ("hint", finding.hint))
                       if value}
         if properties:
             result["properties"] = properties

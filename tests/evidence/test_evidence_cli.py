@@ -244,7 +244,8 @@ def test_discharge_and_trace_text_escape_contract_text(cli_repo):
 
 def test_discharge_reports_a_contract_that_does_not_parse(cli_repo):
     # It said "no gate cites any evidence; nothing to discharge" (exit 2) and hid the YAML error.
-    cli_repo.write(CONTRACT, "contract_id: C-CLI\ngates: [tests/x.py::test_a]\n")
+    # (`gates: [tests/x.py::test_a]` used to be the broken file; it is valid YAML 1.2, so pv now reads it.)
+    cli_repo.write(CONTRACT, "contract_id: C-CLI\ngates: [tests/x.py::test_a\n")
     result = invoke("discharge", "--root", str(cli_repo.root))
     assert result.exit_code == 1 and "PV001" in result.output, result.output
     data = json.loads(invoke("discharge", "--root", str(cli_repo.root), "--format", "json").output)

@@ -89,7 +89,7 @@ def test_a_step_that_never_ends_is_killed() -> None:
 
     started = time.monotonic()
     results = run_steps([forever, lambda: 42], seconds=0.5)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30  # against hangs; CPU-time limits take longer when loaded
     assert results[0].ok is False and results[0].error == "timeout"
     assert results[1].ok is True and results[1].value == 42
 
@@ -99,7 +99,7 @@ def test_a_c_level_computation_is_killed() -> None:
 
     started = time.monotonic()
     results = run_steps([lambda: 7 ** (7 ** 12) % 10], seconds=0.5)  # one long bignum op
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30  # (CPU-time limits: wall time grows with load)
     assert results[0].error == "timeout"
 
 
@@ -128,7 +128,7 @@ def test_soft_deadline_interrupts_python_code() -> None:
     with pytest.raises(StepTimeout), soft_deadline(0.2):
         while True:
             pass
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 10
 
 
 def test_the_file_budget_caps_many_slow_steps() -> None:
@@ -140,7 +140,7 @@ def test_the_file_budget_caps_many_slow_steps() -> None:
 
     started = time.monotonic()
     results = run_steps([forever] * 20, seconds=0.3, total=1.0)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30  # (CPU-time limits: wall time grows with load)
     assert [r.error for r in results[:3]] == ["timeout"] * 3
     assert results[-1].error == "budget"
 

@@ -17,6 +17,7 @@ from pv.checks.formulas.model import BOOL, SECTION, Formula, Section, _suggest, 
 from pv.checks.formulas.nodes import show
 from pv.checks.formulas.outcome import from_data, to_data
 from pv.checks.formulas.written import exact_as_written, shown_as_written
+from pv.core import limited
 from pv.core.document import Document, source_lines
 from pv.core.findings import Finding
 
@@ -95,6 +96,8 @@ def symbolic_findings(section: Section, memo: Memo | None = None) -> list[Findin
                 data = result.value if kind == "claim" else to_data(result.value)
                 if storable(kind, data):
                     memo.put(key, data)
+                else:  # reached by hitting a limit: the file's findings are not cached either
+                    limited.note()
     findings: list[Finding] = []
     for i, (_kind, _key, _step, report) in enumerate(steps):
         findings.extend(report(results[i]))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pv import __version__
+from pv.core.cache import real_dirs
 
 FORMAT = 1
 _MEMORY: dict[str, Any] = {}  # this process's hits and stores, in front of the disk
@@ -34,7 +35,7 @@ class Memo:
     def for_context(cls, ctx: Any) -> Memo:
         """The memo of an engine context: on disk beside its result cache, else in memory only."""
         cache = getattr(ctx, "cache", None)
-        if cache is None:
+        if cache is None or not getattr(cache, "usable", True):  # e.g. a `.pv_cache` linked outside the root
             return cls(None, "")
         return cls(Path(cache.directory).parent, cache.secret)
 
@@ -50,8 +51,11 @@ class Memo:
             return _MEMORY[key]
         if self.directory is None:
             return None
+        path = self.directory / key[:2] / f"{key}.json"
+        if not real_dirs(self.directory.parent.parent, path, create=False):  # no symbolic link is followed
+            return None
         try:
-            value = json.loads((self.directory / key[:2] / f"{key}.json").read_text(encoding="utf-8"))
+            value = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None  # missing or damaged: recompute
         if not isinstance(value, dict):
@@ -66,7 +70,9 @@ class Memo:
         try:
             from pv.core.atomic import write_text_atomic
 
-            write_text_atomic(self.directory / key[:2] / f"{key}.json", json.dumps(value), durable=False)
+            path = self.directory / key[:2] / f"{key}.json"
+            if real_dirs(self.directory.parent.parent, path, create=True):
+                write_text_atomic(path, json.dumps(value), durable=False)
         except (OSError, TypeError, ValueError):
             pass  # a read-only checkout still validates, just without this cache
 

@@ -16,7 +16,6 @@ Runs inside a step of `pv.checks.formulas.limits.run_steps`; returns plain data.
 from __future__ import annotations
 
 import itertools
-import time
 import zlib
 from collections.abc import Mapping
 from fractions import Fraction
@@ -43,7 +42,7 @@ def decide(node: Node, defs: Mapping[str, Node], domains: Mapping[str, Domain | 
         with soft_deadline(PROVE_SECONDS):
             proof = _prove(node, defs, domains)
     except StepTimeout:
-        proof, note = None, f"the symbolic proof gave up after {PROVE_SECONDS:g} s"
+        proof, note = None, f"the symbolic proof gave up after {PROVE_SECONDS:g} s of CPU time"
     except (NoValue, TooLarge, TypeError, ValueError, NotImplementedError, RecursionError,
             AttributeError, ZeroDivisionError) as exc:
         proof, note = None, f"sympy could not handle it ({type(exc).__name__})"
@@ -272,15 +271,14 @@ def _follows(hypothesis: Any, conclusion: Any) -> bool:
 def search(node: Node, defs: Mapping[str, Node], domains: Mapping[str, Domain | None],
            seconds: float = SEARCH_SECONDS, limit: int = MAX_POINTS) -> Outcome:
     seed = zlib.crc32(show(node).encode())
-    deadline = time.monotonic() + seconds
     tried = skipped = 0
     cut = False
+    # A fixed number of points (a work limit), so the verdict and the count in it do not depend on
+    # the machine's load; the CPU-time deadline is only a backstop, and a search it cuts short is
+    # not `complete` (never cached).
     try:
-        with soft_deadline(seconds + 0.5):
+        with soft_deadline(seconds):
             for point in points(node, defs, domains, seed, limit):
-                if time.monotonic() > deadline:
-                    cut = True
-                    break
                 tried += 1
                 try:
                     verdict: bool | None = bool(numeric.evaluate(node, defs, point))
@@ -329,7 +327,8 @@ def explain_failure(node: Node, defs: Mapping[str, Node], point: Mapping[str, An
                                              itertools.pairwise(values), strict=False):
                 if not ev._compare(op, va, vb):
                     symbol = {"<=": "≤", ">=": "≥", "!=": "≠"}.get(op, op)
-                    return f"{_side(a, va)} is not {symbol} {_side(b, vb)}"
+                    digits = separating_digits(va, vb)
+                    return f"{_side(a, va, digits)} is not {symbol} {_side(b, vb, digits)}"
         if isinstance(node, Logic) and node.op in ("implies", "iff"):
             left, right = (ev.value(o) for o in node.operands)
             return (f"`{show(node.operands[0])}` is {numeric.fmt(bool(left))} but "
@@ -347,5 +346,30 @@ def explain_failure(node: Node, defs: Mapping[str, Node], point: Mapping[str, An
     return ""
 
 
-def _side(node: Node, value: Any) -> str:
-    return show(node) if isinstance(node, Num) else f"{show(node)} = {numeric.fmt(value)}"
+def _side(node: Node, value: Any, digits: int = 6) -> str:
+    return show(node) if isinstance(node, Num) else f"{show(node)} = {numeric.fmt(value, digits)}"
+
+
+def separating_digits(a: Any, b: Any, least: int = 6, most: int = 40) -> int:
+    """Significant digits that show why `a` and `b` compare as they do.
+
+    Each shown value must be closer to its exact value than half the gap between
+    them, so `tanh(y) = -0.9999995` is not shown as `-1.0` beside `-0.999999`.
+    """
+    try:
+        x, y = numeric.to_mpf(a), numeric.to_mpf(b)
+    except (numeric.EvalError, TypeError, ValueError):
+        return least
+    gap = abs(x - y)
+    if gap == 0:
+        return least
+    for digits in range(least, most + 1):
+        if all(abs(numeric.to_mpf(_shown(v, digits)) - v) * 2 < gap for v in (x, y)):
+            return digits
+    return most
+
+
+def _shown(value: Any, digits: int) -> Any:
+    import mpmath
+
+    return mpmath.mpf(numeric.fmt(value, digits))
