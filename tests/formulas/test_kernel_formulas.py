@@ -145,6 +145,7 @@ def test_conditions_and_disjunctions_are_not_judged_alone(run_formulas) -> None:
           - formal: "1 = 2 ∨ y > 0"
           - formal: "1 = 1 ⟹ 2 = 3"
           - formal: "2 = 3 for large n"
+          - formal: "2 = 3 if v is pendant (degree 1) in a tree"
     """)
     assert only(found, "PV350").line == 5
 

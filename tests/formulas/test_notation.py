@@ -33,6 +33,10 @@ QUALIFIERS = [
     ("For step >= warmup_steps: lr = lr_max", "(step ≥ warmup_steps) ⟹ (lr = lr_max)"),
     # a bare `for <word>` that is not a variable of the statement is a context
     ("f(x*_{t+1}) <= f(x*_t) for minimization", "f(x*[t + 1]) ≤ f(x*_t)"),
+    # `for i in S` whose i does not occur in the statement is a range in words, not a condition
+    ("H(X) = -sum(p_i * log2(p_i)) for i in alphabet", "H(X) = -Σ(p_i · log2(p_i))"),
+    # `for some` is not `for all`
+    ("||h_l||_inf <= M * ||h_0||_inf for some bound M", "‖h_l‖_{inf} ≤ (M · ‖h_0‖_{inf})"),
 ]
 APPROX_MOD_SUFFIX = [
     # qwen2-e2e-verification-v1.yaml: a label, ≈ and a number suffix
@@ -123,6 +127,11 @@ NOT_UNDERSTOOD = [
     "P(C_k) = |{i : y_i = k}| / n",  # set-builder
     "9 GB",  # a byte unit needs a bytes context
     "Expansion ratio is 37/7 (non-integer)",
+    # found in a hand-checked sample of corpus readings
+    "Per-layer cost linear in d^2",  # English, not membership in d²
+    "Predictions only contain labels seen in training",
+    "Parameter count: V * d_model (not 2 * V * d_model)",  # not a call d_model(¬…)
+    "Longer sequence => more KV cache",  # words joined by an arrow: prose
 ]
 
 

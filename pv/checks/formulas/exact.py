@@ -408,7 +408,8 @@ def links(node: Node, env: Mapping[str, Fraction] | None = None) -> list[Link]:
     while stack:
         current, ev = stack.pop()
         if isinstance(current, Note):
-            if current.kind not in ("within",):
+            # `E if <words>`: a condition pv cannot read leaves E unjudged; `E for Qwen2.5-7B` does not
+            if current.kind != "within" and not conditional(current):
                 stack.append((current.body, ev))
         elif isinstance(current, Many):
             stack.extend((item, ev) for item in reversed(current.items))
@@ -424,6 +425,14 @@ def links(node: Node, env: Mapping[str, Fraction] | None = None) -> list[Link]:
         elif isinstance(current, Compare):
             out.extend(_compare_links(current, ev))
     return out
+
+
+_CONDITION_WORDS = ("if ", "when ", "whenever ", "given ", "unless ", "provided ", "assuming ", "iff ")
+
+
+def conditional(note: Note) -> bool:
+    """A note that states a condition in words (`if v is pendant`), so its statement is not asserted alone."""
+    return note.kind == "context" and note.text.lower().startswith(_CONDITION_WORDS)
 
 
 def _holds(node: Node, ev: Evaluator) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 from pv.checks.formulas.exact import Evaluator, Link, NoValue, Open, fmt, links
 from pv.checks.formulas.lexer import FormulaError
 from pv.checks.formulas.locate import REQUIRED, Site, is_placeholder, looks_like_prose, sites
-from pv.checks.formulas.nodes import Compare, Many, Name, Node, Note, Num, Quant, walk
+from pv.checks.formulas.nodes import Compare, Logic, Many, Name, Node, Note, Num, Quant, walk
 from pv.checks.formulas.notation import parse_loose
 from pv.checks.formulas.pretty import pretty
 
@@ -58,10 +58,19 @@ def read(site: Site) -> Reading:
 
 
 def _only_words(node: Node) -> bool:
-    """A bare name or number is not a formula (`bool`, `Result<V>` read as a name)."""
+    """A bare name or number is not a formula (`bool`, `Result<V>` read as a name), nor are
+    words joined by a connective (`Longer sequence => more KV cache`)."""
     while isinstance(node, Note | Quant):
         node = node.body
+    if isinstance(node, Logic) and all(isinstance(_core(o), Name) and " " in _core(o).name for o in node.operands):
+        return True
     return isinstance(node, Name | Num)
+
+
+def _core(node: Node) -> Node:
+    while isinstance(node, Note):
+        node = node.body
+    return node
 
 
 def assignments(node: Node, env: dict[str, Fraction]) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from pv.checks.formulas import numeric
 from pv.checks.formulas.domains import Domain
-from pv.checks.formulas.exact import Evaluator, NoValue, Open
+from pv.checks.formulas.exact import Evaluator, NoValue, Open, conditional
 from pv.checks.formulas.kernel import Reading
 from pv.checks.formulas.lexer import FUNCTIONS
 from pv.checks.formulas.nodes import (
@@ -134,6 +134,8 @@ def to_strict(node: Node) -> Node:
     if isinstance(node, Note):
         if node.kind == "within":
             raise Unsupported("a tolerance pv does not model")
+        if conditional(node):
+            raise Unsupported("a condition in words")
         return to_strict(node.body)
     if isinstance(node, Many):
         parts = tuple(to_strict(i) for i in node.items)

@@ -76,7 +76,7 @@ _REDUCE_WORDS = {"sum": "sum", "prod": "prod", "max": "max", "min": "min", "argm
 _QUALIFIERS = {"for", "when", "if", "whenever", "where", "within", "given", "as", "forall", "with",
                "unless", "since", "because", "via", "until", "per", "after", "before", "on", "at",
                "iff"}
-_ALL_WORDS = {"all", "any", "each", "every", "some"}
+_ALL_WORDS = {"all", "any", "each", "every"}  # not "some": that is ∃
 BYTES_WORDS = ("byte", "memory", "vram", "ram", "size", "disk", "storage", "footprint", "bandwidth",
                "cache", "gguf", "file")
 
@@ -292,9 +292,11 @@ class LooseParser(_Parser):
             pass
         self.pos = save
         if need_free:
-            implied = self._condition(node)  # `E for t >= 1`: a condition
-            if implied is not None:
+            implied = self._condition(node)  # `E for t >= 1`: a condition on the statement's own names
+            if implied is not None and {n.name for n in walk(implied.operands[0]) if isinstance(n, Name)} & {
+                    n.name for n in walk(node) if isinstance(n, Name)}:
                 return implied
+            self.pos = save
         end = self._skip_words()
         return Note(node.start, end, node, "context", self.text[word.start:end].strip())
 
@@ -437,7 +439,13 @@ class LooseParser(_Parser):
         operands = [self.sum()]
         ops: list[str] = []
         while self.tok.kind == "op" and self.tok.value in LOOSE_RELOPS:
-            op = self.advance().value
+            token = self.advance()
+            op = token.value
+            first = operands[0]
+            if op == "in" and self.text[token.start:token.end] == "in" and isinstance(first, Name) and (
+                    " " in first.name or _ENGLISH.fullmatch(first.raw)):
+                raise FormulaError(f"`{first.raw} in …` reads as English, not as membership", first.start,
+                                   reason="English word before `in`")
             ops.append(op)
             operands.append(self.set_expr() if op in ("in", "notin", "subset") else self.sum())
             last = operands[-1]
@@ -452,10 +460,6 @@ class LooseParser(_Parser):
             operands.append(self.set_expr())
         if not ops:
             return operands[0]
-        first = operands[0]
-        if ops[0] == "in" and isinstance(first, Name) and _ENGLISH.fullmatch(first.raw):
-            raise FormulaError(f"`{first.raw} in …` reads as English, not as membership", first.start,
-                               reason="English word before `in`")
         return Compare(operands[0].start, operands[-1].end, tuple(ops), tuple(operands))
 
     def set_expr(self) -> Node:
@@ -638,9 +642,9 @@ class LooseParser(_Parser):
                     close = self.advance()
                     inner = Name(token.start, token.start + len(base), base, base)
                     return Call(token.start, close.end, method, (inner,))
-            if self.tokens[self.pos + 1].kind == "(" and self.tokens[self.pos + 1].start > token.end \
-                    and self._annotation_group(1):
-                self.advance()  # `P (forward pass)`: a name, then a comment
+            if self.tokens[self.pos + 1].kind == "(" and self.tokens[self.pos + 1].start > token.end:
+                # `P (forward pass)`, `d_model (not 2·d)`: a name then a bracket, never a call
+                self.advance()
                 return Name(token.start, token.end, token.value, self.text[token.start:token.end])
             run = self._word_run()
             if run:
