@@ -62,6 +62,8 @@ REDUCTIONS = [
     ("Σᵢⱼ CM[i,j] = n", "(Σ_{ij} CM[i, j]) = n"),
     ("r_j = max_{i in V} h_{ij}", "r_j = (max_{i} h[ij])"),
     ("||x|| = sqrt(Σ x_i²)", "‖x‖ = sqrt(Σ(x_i ^ 2))"),
+    # a sum over a product: the reduction keeps its own sign (was read as `*(…)`)
+    ("y = Σ x_i · w_i", "y = Σ(x_i · w_i)"),
 ]
 MATRICES_NORMS = [
     ("Attention(Q, K, V) = softmax(QK^T / √d_k) · V", "Attention(Q, K, V) = (softmax(QK^T / sqrt(d_k)) · V)"),
@@ -74,6 +76,8 @@ MATRICES_NORMS = [
 ]
 SETS_LOGIC = [
     ("x ∈ ℝ^n, n ≥ 1", "x ∈ (Reals ^ n); n ≥ 1"),
+    # adamw-kernel-v1.yaml: the non-negative reals, not a comparison `R_ ≥ 0^d`
+    ("m_hat_t in R^d, v_hat_t in R_>=0^d", "m_hat_t ∈ (R ^ d); v_hat_t ∈ (NonNegReals ^ d)"),
     ("y, ŷ ∈ ℝⁿ", "y ∈ (Reals ^ n); y_hat ∈ (Reals ^ n)"),
     ("f ∈ [0,1]ⁿ (probabilities), labels ∈ {0,1}ⁿ", "f ∈ ([0, 1] ^ n); labels ∈ ({0, 1} ^ n)"),
     ("output in R^{seq_len x d_model}", "output ∈ (R ^ (seq_len · d_model))"),

@@ -108,6 +108,8 @@ def _statement_domains(node: Node, out: dict[str, Domain | None]) -> None:
             elif isinstance(right, Name) and right.name in _SPACES:
                 kind = _SPACES[right.name]
                 _merge(out, name, Domain("integer", Fraction(0)) if kind == "natural" else Domain(kind))
+            elif isinstance(right, Name) and right.name in ("NonNegReals", "PosReals"):
+                _merge(out, name, Domain("real", Fraction(0), right.name == "PosReals"))
             else:
                 _merge(out, name, None)  # ℝ^n, a set, a named set: not a scalar pv can sample
         elif op in ("<", "<=", ">", ">="):

@@ -800,9 +800,9 @@ class LooseParser(_Parser):
             # Σ_j a_j · b_j: the body runs to the end of the product
             rest = body
             while self.at_op("*", "/", "@", "⊙", "⊗") or self._implicit_product_follows():
-                op = self.advance().value if self.tok.kind == "op" else "*"
+                factor_op = self.advance().value if self.tok.kind == "op" else "*"
                 right = self.unary()
-                rest = BinOp(rest.start, right.end, op, rest, right)
+                rest = BinOp(rest.start, right.end, factor_op, rest, right)
             body = rest
         self.depth -= 1
         return Reduce(token.start, body.end, op, var, low, high, body)
