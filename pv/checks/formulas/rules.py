@@ -98,9 +98,10 @@ register("PV350", "formula-false", E, "A closed statement in a contract's text i
          "KB/MB/GB/TB = 10^3…10^12 and KiB/MiB/GiB/TiB = 2^10…2^40 bytes (only where the text speaks of "
          "bytes or memory). Values that are not rational are compared at 50 digits and a comparison too "
          "close to call is not judged. The message gives both sides' values.")
-register("PV351", "formula-placeholder", W, "A formula field holds a placeholder.",
-         "`equations.*.formula` and `proof_obligations[].formal` exist to hold a formula; `TBD`, `TODO`, "
-         "`…`, `—` or an empty string there states nothing and is never counted as a parsed formula.")
+register("PV351", "formula-placeholder", W, "An obligation's `formal` holds a placeholder.",
+         "`proof_obligations[].formal` exists to hold a formula; `TBD`, `TODO`, `…`, `—` or an empty string "
+         "there states nothing and is never counted as a parsed formula. (A placeholder in an equation's "
+         "`formula` is PV602.)")
 register("PV352", "ambiguous-division", W, "`/` followed by an implicit product (`x/2y`).",
          "pv, like most calculators, reads `x/2y` as (x/2)·y, but most authors mean x/(2y). Add brackets "
          "to say which: `x/(2y)` or `(x/2)·y`.")
