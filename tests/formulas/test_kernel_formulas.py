@@ -158,3 +158,28 @@ def test_ambiguous_division_warning(run_formulas) -> None:
     """)
     warning = only(found, "PV352")
     assert (warning.line, warning.col) == (4, 20) and "x/(2y)" in (warning.hint or "")
+
+
+def test_kernel_obligations_proved_refuted_undecided(run_formulas) -> None:
+    found = run_formulas("""
+        equations:
+          norm:
+            formula: "y = x / sqrt(v + eps)"
+            domain: "eps > 0, t ∈ ℤ, t >= 1, beta ∈ (0, 1), k ∈ ℤ, k >= 1"
+        proof_obligations:
+          - formal: "sqrt(sigma^2 + eps) > 0 when eps > 0"
+          - formal: "1 / (1 - beta^t) > 1"
+          - formal: "k^2 >= 2 * k"
+          - formal: "J ≥ 0"
+          - formal: "eps > 0"
+    """)
+    proved = sorted(f.line for f in found if f.code == "PV322")
+    refuted = [f for f in found if f.code == "PV320"]
+    # 1/(1 - beta^t) > 1 is true but beyond sympy here: undecided, and never refuted by a point where
+    # 40 digits cannot tell 1 - 0.999999^104717952 from 1 (only exact arithmetic refutes)
+    assert proved == [7], [(f.code, f.line, f.message) for f in found]
+    # k^2 ≥ 2k fails at k = 1, inside the stated domain k ∈ ℤ, k ≥ 1: refuted, re-checked exactly
+    assert len(refuted) == 1 and refuted[0].line == 9 and "k = 1" in refuted[0].message
+    # `J ≥ 0` (no stated domain) and `eps > 0` (a restated assumption) stay undecided: no finding
+    summary = next(f for f in found if f.code == "PV300")
+    assert "obligations: 1 proved, 1 refuted, 3 undecided" in summary.message

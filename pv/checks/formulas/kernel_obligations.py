@@ -252,21 +252,28 @@ def _implied(domain: Domain, op: str, bound: Fraction, name_left: bool) -> bool:
 
 
 def by_bounds(c: Candidate) -> Outcome | None:
-    """Settle `x > 0`, `0 ≤ p ≤ 1`, and conjunctions of them, from the stated domains alone (no sympy)."""
+    """`x > 0`, `0 ≤ p ≤ 1` and conjunctions of them: bounds on bare names, settled without sympy.
+
+    Such an obligation says no more than a domain can: when the contract's domains
+    already assume the bound, that is a restatement, not a proof of how the value is
+    computed; when they allow other values, the names may denote different things in
+    different equations. Either way it stays undecided, with the reason.
+    """
     parts = c.node.operands if isinstance(c.node, Logic) and c.node.op == "and" else (c.node,)
+    implied = True
     for part in parts:
         if not isinstance(part, Compare):
             return None
         for op, left, right in zip(part.ops, part.operands, part.operands[1:], strict=False):
             if isinstance(left, Name) and isinstance(right, Num):
-                ok = _implied(c.domains[left.name], op, right.value, True)
+                implied = implied and _implied(c.domains[left.name], op, right.value, True)
             elif isinstance(left, Num) and isinstance(right, Name):
-                ok = _implied(c.domains[right.name], op, left.value, False)
+                implied = implied and _implied(c.domains[right.name], op, left.value, False)
             else:
                 return None
-            if not ok:
-                return None
-    return Outcome("proved", method="it follows from the stated bounds", complete=True)
+    note = ("it restates bounds the contract's domains already assume; nothing proves how the values are "
+            "computed") if implied else "it bounds bare names, which the contract's domains do not settle"
+    return Outcome("undecided", method="bounds", note=note, complete=True)
 
 
 def _describe(domains: dict[str, Domain]) -> str:
@@ -286,7 +293,7 @@ def decide_all(candidates: list[Candidate], memo: Any) -> None:
         if hit is not None:
             c.outcome = from_data(hit)
             continue
-        settled = by_bounds(c)
+        settled = by_bounds(c)  # never sent to sympy: it would only echo the assumptions back
         if settled is not None:
             c.outcome = settled
             memo.put(key, to_data(settled))

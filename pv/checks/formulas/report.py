@@ -84,6 +84,19 @@ def contract_report(doc: Document, findings: list[Finding]) -> dict[str, Any]:
     data = doc.data if isinstance(doc.data, dict) else {}
     readings = read_contract(data)
     entries = [kernel_entry(doc, r) for r in readings]
+    from pv.checks.formulas.judge import obligations
+
+    _, candidates = obligations(doc, readings)
+    decided = {id(c.reading): c.outcome for c in candidates if c.outcome is not None}
+    for entry, reading in zip(entries, readings, strict=True):
+        outcome = decided.get(id(reading))
+        if outcome is not None:
+            entry["verdict"] = outcome.status
+            why = outcome.method if outcome.status != "undecided" else outcome.note or "no proof found and no " \
+                f"counterexample in {outcome.points} point(s)"
+            if outcome.counterexample:
+                why += " (" + ", ".join(f"{k} = {v}" for k, v in outcome.counterexample.items()) + ")"
+            entry["why"] = why
     if "formulas" in data:
         entries += section_entries(doc, findings)
     summary = Summary.of(readings)
