@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from pv.checks.formulas.exact import Evaluator, Link, NoValue, Open, fmt, links
+from pv.checks.formulas.exact import Evaluator, NoValue, Open, fmt
+from pv.checks.formulas.judging import Link, links
 from pv.checks.formulas.lexer import FormulaError
 from pv.checks.formulas.locate import REQUIRED, Site, is_placeholder, looks_like_prose, sites
 from pv.checks.formulas.nodes import Compare, Logic, Many, Name, Node, Note, Num, Quant, walk

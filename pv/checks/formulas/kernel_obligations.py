@@ -23,7 +23,8 @@ from typing import Any
 
 from pv.checks.formulas import numeric
 from pv.checks.formulas.domains import Domain
-from pv.checks.formulas.exact import Evaluator, NoValue, Open, conditional
+from pv.checks.formulas.exact import Evaluator, NoValue, Open
+from pv.checks.formulas.judging import conditional
 from pv.checks.formulas.kernel import Reading
 from pv.checks.formulas.lexer import FUNCTIONS
 from pv.checks.formulas.nodes import (
