@@ -183,3 +183,32 @@ def test_kernel_obligations_proved_refuted_undecided(run_formulas) -> None:
     # `J ≥ 0` (no stated domain) and `eps > 0` (a restated assumption) stay undecided: no finding
     summary = next(f for f in found if f.code == "PV300")
     assert "obligations: 1 proved, 1 refuted, 3 undecided" in summary.message
+
+
+@pytest.mark.parametrize("text", [
+    "Σ_{i=1}^{10000} Σ_{j=1}^{10000} 1 = 5",  # 10^8 terms: a deterministic work limit, not a clock
+    "2^(2^(2^20)) = 1",
+    "9**9**9 = 1",
+    "((((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))) = 1",
+    "x" * 2000,
+    "exp(exp(exp(100))) = 1",
+    "10000^(1/3) ≈ 21.5443469",
+    "Σ_{k=1}^{100} k = 5050",
+])
+def test_hostile_kernel_statements_end_quickly_without_a_false_error(run_formulas, text: str) -> None:
+    found = run_formulas(f"""
+        proof_obligations:
+          - formal: "{text}"
+    """)
+    # every one is either true, or beyond pv's limits and so not judged: never an error, never a hang
+    assert all(f.code == "PV300" for f in found), found
+
+
+def test_a_closed_reduction_is_evaluated(run_formulas) -> None:
+    found = run_formulas("""
+        proof_obligations:
+          - formal: "Σ_{k=1}^{100} k = 5050"
+          - formal: "sum_{k=0}^{3} 2^k = 16"
+    """)
+    error = only(found, "PV350")
+    assert error.line == 4 and "= 15" in error.message

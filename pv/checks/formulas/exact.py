@@ -40,6 +40,7 @@ DIGITS = 50
 APPROX_RELATIVE = Fraction(1, 100)
 MAX_TERMS = 10_000  # terms of one closed reduction
 MAX_BITS = 20_000  # bits of one exact intermediate value
+MAX_STEPS = 100_000  # nodes evaluated for one statement
 
 
 class Open(Exception):
@@ -70,6 +71,7 @@ def _float(value: Any) -> Any:
 class Evaluator:
     def __init__(self, env: Mapping[str, Fraction] | None = None) -> None:
         self.env = dict(env or {})
+        self.steps = 0  # nodes evaluated: a deterministic work limit (never a clock)
 
     def value(self, node: Node) -> Any:
         mp = _mp() if not self._rational_only(node) else None
@@ -87,6 +89,9 @@ class Evaluator:
                        for n in walk(node))
 
     def _eval(self, node: Node) -> Any:
+        self.steps += 1
+        if self.steps > MAX_STEPS:  # nested reductions: Σ_{i=1}^{10000} Σ_{j=1}^{10000} …
+            raise NoValue(f"more than {MAX_STEPS} evaluation steps")
         if isinstance(node, Num):
             return node.value
         if isinstance(node, Note):

@@ -51,7 +51,9 @@ def read(site: Site) -> Reading:
     try:
         node, ambiguous = parse_loose(site.text)
     except FormulaError as exc:
-        status = "prose" if exc.kind != "limit" and looks_like_prose(site.text) else "not understood"
+        # a paragraph of words over the length limit is still prose; other limits are not understood
+        prose = looks_like_prose(site.text) and (exc.kind != "limit" or exc.reason == "too long")
+        status = "prose" if prose else "not understood"
         return Reading(site, status, reason=exc.reason, error_index=exc.index)
     if _only_words(node):
         return Reading(site, "prose")
