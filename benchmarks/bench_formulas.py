@@ -138,7 +138,7 @@ def stats(directory: Path) -> None:
         s = Summary.of(readings)
         row = rows[repo]
         row["files"] += 1
-        for name in ("total", "formulas", "prose", "placeholders", "opted_out", "not_understood", "true_links",
+        for name in ("total", "formulas", "prose", "placeholders", "code", "opted_out", "not_understood", "true_links",
                      "false_links", "bound"):
             row[name] += getattr(s, name)
         _, candidates = obligations(doc, readings)
@@ -147,8 +147,8 @@ def stats(directory: Path) -> None:
         for c in candidates:
             row[c.outcome.status if c.outcome else "undecided"] += 1
         row["formal_not_tried"] += formal - len(candidates)
-    columns = ["files", "total", "formulas", "not_understood", "prose", "placeholders", "opted_out", "true_links",
-               "false_links", "bound", "formal", "proved", "refuted", "undecided", "formal_not_tried"]
+    columns = ["files", "total", "formulas", "not_understood", "prose", "placeholders", "code", "opted_out",
+               "true_links", "false_links", "bound", "formal", "proved", "refuted", "undecided", "formal_not_tried"]
     print("repository".ljust(28) + "".join(c[:9].rjust(10) for c in columns) + "  parse rate")
     total: Counter = Counter()
     for repo, row in sorted(rows.items()):

@@ -31,7 +31,7 @@ def test_kernel_summary_on_a_small_contract(tmp_path: Path) -> None:
     summary = findings[0]
     assert summary.code == "PV300" and summary.severity == Severity.INFO
     # `output.shape = input.shape` is field access (one name each side); "the output is always sorted" is prose
-    assert "pv reads 4 of 4 formulas (1 more strings are prose)" in summary.message, summary.message
+    assert "pv reads 4 of 4 formulas (other strings: 1 prose)" in summary.message, summary.message
 
 
 def test_corpus_gets_no_false_error(corpus_dir: Path) -> None:

@@ -212,3 +212,17 @@ def test_a_closed_reduction_is_evaluated(run_formulas) -> None:
     """)
     error = only(found, "PV350")
     assert error.line == 4 and "= 15" in error.message
+
+
+def test_source_code_is_its_own_class(run_formulas) -> None:
+    """Rust in a formula field (aprender contracts) is neither maths nor prose: counted apart, never parsed."""
+    found = run_formulas("""
+        equations:
+          e:
+            formula: "input.iter().all(|v| v.is_finite())"
+            codomain: "Result<Config, ConfigError>"
+            invariants:
+              - "x.exp() > 0"
+    """)
+    assert "pv reads 1 of 1 formulas" in only(found, "PV300").message
+    assert "2 source code" in only(found, "PV300").message

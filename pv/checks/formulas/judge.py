@@ -69,10 +69,11 @@ def summary(doc: Document, readings: list[Reading], candidates: list | None = No
     verdicts = Counter(c.outcome.status for c in candidates or [] if c.outcome is not None)
     read_ = s.formulas
     candidates = s.formulas + s.not_understood
+    others = [text for count, text in ((s.prose, f"{s.prose} prose"), (s.placeholders, f"{s.placeholders} "
+              "placeholders"), (s.code, f"{s.code} source code"), (s.opted_out, f"{s.opted_out} marked prose"))
+              if count]
     message = (f"pv reads {read_} of {candidates} formulas"
-               + (f" ({s.prose} more strings are prose" if s.prose else "")
-               + (f", {s.placeholders} placeholders" if s.placeholders else "")
-               + (")" if s.prose else "")
+               + (f" (other strings: {', '.join(others)})" if others else "")
                + f"; {s.true_links + s.false_links} closed statements evaluated "
                f"({s.true_links} true, {s.false_links} false)")
     if verdicts:

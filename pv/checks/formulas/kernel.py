@@ -17,7 +17,7 @@ from typing import Any
 from pv.checks.formulas.exact import Evaluator, NoValue, Open, fmt
 from pv.checks.formulas.judging import Link, links
 from pv.checks.formulas.lexer import FormulaError
-from pv.checks.formulas.locate import REQUIRED, Site, is_placeholder, looks_like_prose, sites
+from pv.checks.formulas.locate import REQUIRED, Site, is_placeholder, looks_like_code, looks_like_prose, sites
 from pv.checks.formulas.nodes import Compare, Logic, Many, Name, Node, Note, Num, Quant, walk
 from pv.checks.formulas.notation import parse_loose
 from pv.checks.formulas.pretty import pretty
@@ -29,7 +29,7 @@ _NO_BIND = ("tolerance", "float_tolerance")
 @dataclass
 class Reading:
     site: Site
-    status: str  # "formula" | "prose" | "placeholder" | "not understood" | "opted out"
+    status: str  # "formula" | "prose" | "code" | "placeholder" | "not understood" | "opted out"
     node: Node | None = None
     reason: str = ""  # why it was not understood
     error_index: int = 0
@@ -53,7 +53,8 @@ def read(site: Site) -> Reading:
     except FormulaError as exc:
         # a paragraph of words over the length limit is still prose; other limits are not understood
         prose = looks_like_prose(site.text) and (exc.kind != "limit" or exc.reason == "too long")
-        status = "prose" if prose else "not understood"
+        status = "prose" if prose else "code" if exc.kind != "limit" and looks_like_code(site.text) \
+            else "not understood"
         return Reading(site, status, reason=exc.reason, error_index=exc.index)
     if _only_words(node):
         return Reading(site, "prose")
@@ -172,6 +173,7 @@ class Summary:
     formulas: int = 0
     prose: int = 0
     placeholders: int = 0
+    code: int = 0  # source code in a formula field (`x.iter().all(|v| …)`, `Result<V>`)
     opted_out: int = 0
     not_understood: int = 0
     true_links: int = 0
@@ -193,6 +195,8 @@ class Summary:
                 out.placeholders += 1
             elif r.status == "opted out":
                 out.opted_out += 1
+            elif r.status == "code":
+                out.code += 1
             else:
                 out.not_understood += 1
                 out.reasons[r.reason] += 1

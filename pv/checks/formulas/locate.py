@@ -100,3 +100,11 @@ def looks_like_prose(text: str) -> bool:
     words = _WORD.findall(text)
     plain = [w for w in words if w.lower() in _STOPWORDS]
     return len(plain) >= 2 or (len(words) >= 4 and len(plain) >= 1)
+
+
+_CODE = re.compile(r"\.\w+\(|\(\|[&\w]*\||\b(?:Result|Option|Vec|Map|HashMap|Box|Arc)<|:=|\w::\w+(?:\(|::)|`")
+
+
+def looks_like_code(text: str) -> bool:
+    """Source code, not maths: method chains `x.iter().all(|v| …)`, types `Result<V>`, `:=`, `Enum::Variant`."""
+    return bool(_CODE.search(text))

@@ -102,7 +102,7 @@ def contract_report(doc: Document, findings: list[Finding]) -> dict[str, Any]:
     summary = Summary.of(readings)
     return {"file": doc.file, "formulas": entries, "summary": {
         "strings": summary.total, "formulas": summary.formulas, "prose": summary.prose,
-        "placeholders": summary.placeholders, "opted_out": summary.opted_out,
+        "placeholders": summary.placeholders, "code": summary.code, "opted_out": summary.opted_out,
         "not_understood": summary.not_understood, "closed_true": summary.true_links,
         "closed_false": summary.false_links, "bound_checked": summary.bound,
         "section_formulas": sum(1 for e in entries if "name" in e)}}
