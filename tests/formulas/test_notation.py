@@ -30,6 +30,8 @@ QUALIFIERS = [
     ("error(n) <= C / n for large n", "(error(n) ≤ (C / n)) for large n"),
     # a leading quantifier
     ("forall t: best_val[t+1] <= best_val[t]", "∀ t: best_val[t + 1] ≤ best_val[t]"),
+    # the short names are the variables; the words say what they range over
+    ("forall crate C with profile P: ok(C, P)", "∀ C, P: ok(C, P)"),
     ("For step >= warmup_steps: lr = lr_max", "(step ≥ warmup_steps) ⟹ (lr = lr_max)"),
     # a bare `for <word>` that is not a variable of the statement is a context
     ("f(x*_{t+1}) <= f(x*_t) for minimization", "f(x*[t + 1]) ≤ f(x*_t)"),
@@ -136,6 +138,7 @@ NOT_UNDERSTOOD = [
     "Predictions only contain labels seen in training",
     "Parameter count: V * d_model (not 2 * V * d_model)",  # not a call d_model(¬…)
     "Longer sequence => more KV cache",  # words joined by an arrow: prose
+    "integer in [0, 100]",  # a type, not a quantity named `integer`
 ]
 
 

@@ -50,6 +50,7 @@ from pv.checks.formulas.words import (
     PLAIN,
     QUALIFIERS,
     REDUCE_WORDS,
+    TYPE_WORDS,
     UNIT_WORDS,
     WORDLIKE,
     bytes_context,
@@ -120,6 +121,9 @@ class LooseParser(QualifierMixin, BracketsMixin, _Parser):
             token = self.advance()
             op = token.value
             first = operands[0]
+            if op in ("in", "notin") and isinstance(first, Name) and first.name in TYPE_WORDS:
+                raise FormulaError(f"`{first.raw} ∈ …` names a type, not a quantity", first.start,
+                                   reason="a type word before `in`")
             if op == "in" and self.text[token.start:token.end] == "in" and isinstance(first, Name) and (
                     " " in first.name or ENGLISH.fullmatch(first.raw)):
                 raise FormulaError(f"`{first.raw} in …` reads as English, not as membership", first.start,

@@ -131,10 +131,13 @@ class QualifierMixin:
         names = [self.expect("name", "a variable after the quantifier").value]
         if self.tok.kind == "name":  # `forall p valid prob vec: E`: the words say what p ranges over
             described = self.pos
+            words = list(names)
             while self.tok.kind == "name":
-                self.advance()
+                words.append(self.advance().value)
             if self.tok.kind == ":":
-                return names, None
+                # `forall crate C with profile P:` binds the short names, not the words describing them
+                short = [w for w in words if len(w) <= 2 and w[:1].isalpha()]
+                return (short or names), None
             self.pos = described
         while self.tok.kind == "," and self.tokens[self.pos + 1].kind == "name" and self.tokens[
                 self.pos + 2].kind in (",", ":", "op", "end", ";", "("):

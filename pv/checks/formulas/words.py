@@ -38,6 +38,9 @@ def bytes_context(text: str) -> bool:
     return any(word in lowered for word in BYTES_WORDS)
 
 
+# `integer in [0, 100]` says what type a value has; it is no quantity named `integer`
+TYPE_WORDS = frozenset({"integer", "int", "real", "natural", "float", "bool", "boolean", "usize", "u32", "u64",
+                        "i32", "i64", "f16", "f32", "f64", "string", "number"})
 ENGLISH = re.compile(r"[A-Z][a-z]{3,}")
 WORDLIKE = re.compile(r"[A-Za-z][A-Za-z']{2,}")
 PLAIN = re.compile(r"[A-Za-z]+")
