@@ -24,6 +24,7 @@ from pv.core.cache import real_dirs
 
 FORMAT = 1
 _MEMORY: dict[str, Any] = {}  # this process's hits and stores, in front of the disk
+_MEMORY_CAP = 10_000  # a long-lived process (the language server) forgets rather than grows
 
 
 class Memo:
@@ -60,10 +61,14 @@ class Memo:
             return None  # missing or damaged: recompute
         if not isinstance(value, dict):
             return None
+        if len(_MEMORY) >= _MEMORY_CAP:
+            _MEMORY.clear()
         _MEMORY[key] = value
         return value
 
     def put(self, key: str, value: dict[str, Any]) -> None:
+        if len(_MEMORY) >= _MEMORY_CAP:
+            _MEMORY.clear()
         _MEMORY[key] = value
         if self.directory is None:
             return
