@@ -284,14 +284,14 @@ def _describe(domains: dict[str, Domain]) -> str:
 def decide_all(candidates: list[Candidate], memo: Any) -> None:
     """Set each candidate's outcome: screen first (no sympy), then prove in forked, time-limited steps."""
     from pv.checks.formulas.limits import FILE_SECONDS, STEP_SECONDS, run_steps
-    from pv.checks.formulas.memo import storable
+    from pv.checks.formulas.memo import storable, well_formed
     from pv.checks.formulas.outcome import from_data, to_data
 
     todo: list[tuple[Candidate, str]] = []
     for c in candidates:
         key = memo.key("kernel-obligation", show(c.node), _describe(c.domains), str(c.stated))
         hit = memo.get(key)
-        if hit is not None:
+        if hit is not None and well_formed("obligation", hit):
             c.outcome = from_data(hit)
             continue
         settled = by_bounds(c)  # never sent to sympy: it would only echo the assumptions back

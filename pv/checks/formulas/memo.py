@@ -82,6 +82,23 @@ class Memo:
             pass  # a read-only checkout still validates, just without this cache
 
 
+def well_formed(kind: str, value: Any) -> bool:
+    """A damaged but parseable entry is a miss, never a crash in a report."""
+    if not isinstance(value, dict):
+        return False
+    if kind == "claim":
+        if "error" in value:
+            return isinstance(value["error"], str)
+        return isinstance(value.get("ok"), bool) and isinstance(value.get("actual"), str) and isinstance(
+            value.get("precise", ""), str)
+    strings = ("method", "detail", "note")
+    return value.get("status") in ("proved", "refuted", "undecided") and all(
+        isinstance(value.get(k, ""), str) for k in strings) and all(
+        isinstance(value.get(k, 0), int) and not isinstance(value.get(k, 0), bool) for k in ("points", "skipped")) \
+        and isinstance(value.get("counterexample", {}), dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.get("counterexample", {}).items())
+
+
 def storable(kind: str, value: dict[str, Any]) -> bool:
     """Whether a step's result was reached without hitting a limit, so it may be cached."""
     if kind == "claim":
