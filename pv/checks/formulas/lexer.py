@@ -85,6 +85,16 @@ _LOOSE_OPERATORS: tuple[tuple[str, str], ...] = (
     ("∉", "notin"), ("⊆", "subset"), ("⊂", "subset"), ("∪", "union"), ("∩", "intersect"),
     ("∃!", "exists"), ("∃", "exists"), ("±", "±"),
 )
+def _by_first(table: tuple[tuple[str, str], ...]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Spellings grouped by first character, longest first, so a character tries only its own."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for spelling, op in table:
+        out.setdefault(spelling[0], []).append((spelling, op))
+    return {k: tuple(sorted(v, key=lambda pair: -len(pair[0]))) for k, v in out.items()}
+
+
+_BY_FIRST = _by_first(_OPERATORS)
+_BY_FIRST_LOOSE = _by_first(_OPERATORS + _LOOSE_OPERATORS)
 _WORD_OPERATORS = {"and": "and", "or": "or", "not": "not", "implies": "implies", "iff": "iff",
                    "forall": "forall"}
 _LOOSE_WORDS = {"AND": "and", "OR": "or", "NOT": "not", "IMPLIES": "implies", "IFF": "iff",
@@ -215,7 +225,7 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS, *, loose: bool = False)
                            limits.max_length, kind="limit", reason="too long")
     tokens: list[Token] = []
     i, n = 0, len(text)
-    operators = _OPERATORS + _LOOSE_OPERATORS if loose else _OPERATORS
+    operators = _BY_FIRST_LOOSE if loose else _BY_FIRST
     while i < n:
         char = text[i]
         if char.isspace():
@@ -293,7 +303,7 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS, *, loose: bool = False)
             tokens.append(Token("sup", "".join(supers[c] for c in text[i:j]), i, j))
             i = j
             continue
-        for spelling, op in operators:
+        for spelling, op in operators.get(char, ()):
             if text.startswith(spelling, i):
                 tokens.append(Token("op", op, i, i + len(spelling)))
                 i += len(spelling)
