@@ -226,3 +226,15 @@ def test_source_code_is_its_own_class(run_formulas) -> None:
     """)
     assert "pv reads 1 of 1 formulas" in only(found, "PV300").message
     assert "2 source code" in only(found, "PV300").message
+
+
+def test_a_stated_tolerance_replaces_the_default(run_formulas) -> None:
+    found = run_formulas("""
+        falsification_tests:
+          - prediction: "1/3 ≈ 0.3333 within 1e-3"
+          - prediction: "1/3 ≈ 0.33 within 1e-5"
+          - prediction: "100 ≈ 115 within 20%"
+          - prediction: "2 = 3 within 8 ULP"
+    """)
+    error = only(found, "PV350")
+    assert error.line == 4 and "tolerance 1/100000" in error.message

@@ -72,6 +72,7 @@ class Evaluator:
     def __init__(self, env: Mapping[str, Fraction] | None = None) -> None:
         self.env = dict(env or {})
         self.steps = 0  # nodes evaluated: a deterministic work limit (never a clock)
+        self.tolerance: tuple[Fraction, bool] | None = None  # a statement's own `within …` tolerance
 
     def value(self, node: Node) -> Any:
         mp = _mp() if not self._rational_only(node) else None

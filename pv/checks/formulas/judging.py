@@ -7,6 +7,7 @@ Values come from `pv.checks.formulas.exact`; the tolerances are documented there
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -93,15 +94,23 @@ def _plain(text: str) -> Fraction | None:
         return None  # a suffix (`524K`): a rounded figure
 
 
-def compare(op: str, a: Any, b: Any, left: Node, right: Node) -> tuple[bool | None, Fraction | None]:
-    """(verdict, tolerance used); verdict None when too close to call."""
+def compare(op: str, a: Any, b: Any, left: Node, right: Node,
+            stated: tuple[Fraction, bool] | None = None) -> tuple[bool | None, Fraction | None]:
+    """(verdict, tolerance used); verdict None when too close to call.
+
+    `stated` is the statement's own tolerance (`within 1e-5`: absolute; `within 2%`: relative),
+    which replaces the defaults for `≈` and `=`.
+    """
     if isinstance(a, tuple) or isinstance(b, tuple):
         if op not in ("=", "!=") or not (isinstance(a, tuple) and isinstance(b, tuple)):
             raise NoValue("only `=` compares lists")
         same = len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=False))
         return (same if op == "=" else not same), None
     tolerance: Fraction | None = None
-    if op == "≈":
+    if stated is not None and op in ("≈", "=", "!="):
+        amount, relative = stated
+        tolerance = amount * max(abs(_as_fraction(a)), abs(_as_fraction(b))) if relative else amount
+    elif op == "≈":
         units = [u for u in (unit_of(left), unit_of(right)) if u is not None]
         scale = max(abs(_as_fraction(a)), abs(_as_fraction(b)))
         tolerance = max([APPROX_RELATIVE * scale] + units)
@@ -170,6 +179,18 @@ def membership(value: Any, space: Node, ev: Evaluator) -> bool | None:
     return None
 
 
+_WITHIN = re.compile(r"^within\s+(?:±\s*)?([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(%)?\s*$")
+
+
+def stated_tolerance(text: str) -> tuple[Fraction, bool] | None:
+    """`within 1e-5` -> (1e-5, absolute); `within 20%` -> (0.2, relative); anything else None."""
+    match = _WITHIN.match(" ".join(text.split()))
+    if not match:
+        return None
+    amount = Fraction(match.group(1))
+    return (amount / 100, True) if match.group(2) else (amount, False)
+
+
 def links(node: Node, env: Mapping[str, Fraction] | None = None) -> list[Link]:
     """Every comparison of `node` whose two sides are closed, evaluated; only where its truth is asserted.
 
@@ -183,7 +204,13 @@ def links(node: Node, env: Mapping[str, Fraction] | None = None) -> list[Link]:
         current, ev = stack.pop()
         if isinstance(current, Note):
             # `E if <words>`: a condition pv cannot read leaves E unjudged; `E for Qwen2.5-7B` does not
-            if current.kind != "within" and not conditional(current):
+            if current.kind == "within":
+                stated = stated_tolerance(current.text)
+                if stated is not None:  # `within 1e-5`: judged with it; `within 8 ULP`: not judged
+                    inner_ev = Evaluator(ev.env)
+                    inner_ev.tolerance = stated
+                    stack.append((current.body, inner_ev))
+            elif not conditional(current):
                 stack.append((current.body, ev))
         elif isinstance(current, Many):
             stack.extend((item, ev) for item in reversed(current.items))
@@ -254,7 +281,7 @@ def _compare_links(node: Compare, ev: Evaluator) -> list[Link]:
         if ka != "ok" or kb != "ok" or op == "subset":
             continue
         try:
-            verdict, tolerance = compare(op, a, b, left, right)
+            verdict, tolerance = compare(op, a, b, left, right, ev.tolerance)
         except (NoValue, ValueError, TypeError):
             continue
         out.append(Link(node, i, a, b, verdict, tolerance))

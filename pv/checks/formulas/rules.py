@@ -94,7 +94,8 @@ register("PV350", "formula-false", E, "A closed statement in a contract's text i
          "`n_h mod n_kv = 28 mod 4 = 0` (every link of a chain), `[4*128, 3584] = [512, 3584]`. `=` is "
          "exact, except that a side written as a decimal with fractional digits (`5.286`) may differ by "
          "one unit in its last digit; `≈` holds within one unit in the last digit of a number side or 1 % "
-         "of the larger side, whichever is larger. Suffixes: K = 10^3, M = 10^6, B = 10^9, T = 10^12; "
+         "of the larger side, whichever is larger; a statement's own `within 1e-5` (absolute) or `within 2%` "
+         "(relative to the larger side) replaces both. Suffixes: K = 10^3, M = 10^6, B = 10^9, T = 10^12; "
          "KB/MB/GB/TB = 10^3…10^12 and KiB/MiB/GiB/TiB = 2^10…2^40 bytes (only where the text speaks of "
          "bytes or memory). Values that are not rational are compared at 50 digits and a comparison too "
          "close to call is not judged. The message gives both sides' values.")
