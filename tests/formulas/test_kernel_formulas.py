@@ -238,3 +238,26 @@ def test_a_stated_tolerance_replaces_the_default(run_formulas) -> None:
     """)
     error = only(found, "PV350")
     assert error.line == 4 and "tolerance 1/100000" in error.message
+
+
+def test_equation_definitions_reach_the_prover(run_formulas) -> None:
+    """relu-kernel-v1.yaml (provable-contracts fixtures): y_i = max(0, x_i) makes `y_i ≥ 0` provable."""
+    found = run_formulas("""
+        equations:
+          relu:
+            formula: "y_i = max(0, x_i)"
+            domain: "x_i ∈ ℝ, k ∈ ℤ, k >= 1"
+          square:
+            formula: "s = k^2 - 2*k"
+          loop:
+            formula: "r = d * r + 1"
+        proof_obligations:
+          - formal: "y_i ≥ 0 for all i"
+          - formal: "0 ≤ y_i ≤ x_i when x_i > 0"
+          - formal: "s >= 0"
+          - formal: "r > 0"
+    """)
+    proved = [f for f in found if f.code == "PV322"]
+    assert [f.line for f in proved] == [11, 12] and "y_i = max(0, x_i)" in proved[0].message
+    refuted = only(found, "PV320")  # s = k² - 2k < 0 at k = 1, with k ∈ ℤ, k ≥ 1 stated
+    assert refuted.line == 13 and "k = 1" in refuted.message and "s = k ^ 2 - 2 · k" in refuted.message
