@@ -80,6 +80,9 @@ SETS_LOGIC = [
     ("x ∈ ℝ^n, n ≥ 1", "x ∈ (Reals ^ n); n ≥ 1"),
     # adamw-kernel-v1.yaml: the non-negative reals, not a comparison `R_ ≥ 0^d`
     ("m_hat_t in R^d, v_hat_t in R_>=0^d", "m_hat_t ∈ (R ^ d); v_hat_t ∈ (NonNegReals ^ d)"),
+    ("total_params ∈ ℤ⁺", "total_params ∈ PosIntegers"),  # roofline-model-v1.yaml
+    # for all i, then a condition: (ε > 0) ⟹ ∀ i: …
+    ("|RMSNorm(x)_i| < ∞ for all i when ε > 0", "(epsilon > 0) ⟹ (∀ i: abs(RMSNorm(x)[i]) < inf)"),
     ("y, ŷ ∈ ℝⁿ", "y ∈ (Reals ^ n); y_hat ∈ (Reals ^ n)"),
     ("f ∈ [0,1]ⁿ (probabilities), labels ∈ {0,1}ⁿ", "f ∈ ([0, 1] ^ n); labels ∈ ({0, 1} ^ n)"),
     ("output in R^{seq_len x d_model}", "output ∈ (R ^ (seq_len · d_model))"),
@@ -172,3 +175,22 @@ def test_ambiguous_division_is_reported_with_its_span() -> None:
     assert len(ambiguous) == 1
     start, end = ambiguous[0]
     assert text[start:end] == "/2y"
+
+
+def test_every_corpus_reading_round_trips(corpus_dir) -> None:
+    """Each of the ~1,700 formulas pv reads in the corpus prints and re-reads to the same tree."""
+    from pv.checks.formulas.kernel import read_contract
+    from pv.core.loader import load
+
+    count = 0
+    for path in sorted(corpus_dir.rglob("*.yaml")):
+        doc, _ = load(path, corpus_dir)
+        if doc is None or not isinstance(doc.data, dict):
+            continue
+        for reading in read_contract(doc.data):
+            if reading.node is None:
+                continue
+            count += 1
+            for form in (show, pretty):
+                assert show(parse_loose(form(reading.node))[0]) == show(reading.node), (path, reading.site.text)
+    assert count > 1000

@@ -163,8 +163,10 @@ class BracketsMixin:
             high = Name(sup.start, sup.end, sup.value, sup.value) if not sup.value.isdigit() else \
                 Num(sup.start, sup.end, _int_or_none(sup.value), sup.value)
         self.enter()
+        called = not (var or low or high) and self.tok.kind == "(" and self.tok.start == self.tokens[self.pos - 1].end
         body = self.unary() if self.tok.kind != "[" else self.vector_body()
-        if self.at_op("*", "/", "@", "⊙", "⊗") or self._implicit_product_follows():
+        # `Σ(x) / N` is a function applied to x; `Σ_j a_j · b_j` runs to the end of the product
+        if not called and (self.at_op("*", "/", "@", "⊙", "⊗") or self._implicit_product_follows()):
             # Σ_j a_j · b_j: the body runs to the end of the product
             rest = body
             while self.at_op("*", "/", "@", "⊙", "⊗") or self._implicit_product_follows():

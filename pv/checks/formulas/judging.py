@@ -169,8 +169,10 @@ def membership(value: Any, space: Node, ev: Evaluator) -> bool | None:
             d_high < 0 or (d_high == 0 and not space.right_open))
     if isinstance(space, SetOf):
         return any(_difference(value, ev._number(item)) == 0 for item in space.items)
-    if isinstance(space, Name) and space.name in ("NonNegReals", "PosReals"):
-        return value > 0 or (value == 0 and space.name == "NonNegReals")
+    if isinstance(space, Name) and space.name in ("NonNegReals", "PosReals", "NonNegIntegers", "PosIntegers"):
+        if space.name.endswith("Integers") and not (is_exact(value) and value.denominator == 1):
+            return False
+        return value > 0 or (value == 0 and space.name.startswith("NonNeg"))
     if isinstance(space, Name) and space.name in ("Reals", "Integers", "Naturals"):
         if space.name == "Reals":
             return True

@@ -108,8 +108,10 @@ def _statement_domains(node: Node, out: dict[str, Domain | None]) -> None:
             elif isinstance(right, Name) and right.name in _SPACES:
                 kind = _SPACES[right.name]
                 _merge(out, name, Domain("integer", Fraction(0)) if kind == "natural" else Domain(kind))
-            elif isinstance(right, Name) and right.name in ("NonNegReals", "PosReals"):
-                _merge(out, name, Domain("real", Fraction(0), right.name == "PosReals"))
+            elif isinstance(right, Name) and right.name in ("NonNegReals", "PosReals", "NonNegIntegers",
+                                                            "PosIntegers"):
+                kind = "integer" if right.name.endswith("Integers") else "real"
+                _merge(out, name, Domain(kind, Fraction(0), right.name.startswith("Pos")))
             else:
                 _merge(out, name, None)  # ℝ^n, a set, a named set: not a scalar pv can sample
         elif op in ("<", "<=", ">", ">="):

@@ -254,10 +254,11 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS, *, loose: bool = False)
             tokens.append(Token("reduce", _REDUCE_NAMES[char], i, i + 1))
             i += 1
             continue
-        signed = _SIGNED_REALS.match(text, i) if loose and char in "ℝR" and not (
+        signed = _SIGNED_REALS.match(text, i) if loose and char in "ℝRℤZ" and not (
             i and (text[i - 1].isalnum() or text[i - 1] == "_")) else None
         if signed:
-            kind = "NonNegReals" if signed.group(1) in (">=", "≥") else "PosReals"
+            whole = signed.group(1) in "ℤZ"
+            kind = ("NonNeg" if signed.group(2) in (">=", "≥") else "Pos") + ("Integers" if whole else "Reals")
             tokens.append(Token("name", kind, i, signed.end()))
             i = signed.end()
             continue
@@ -322,7 +323,7 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS, *, loose: bool = False)
 
 _MODEL_NAME = re.compile(r"[A-Z][a-z]{2,}[0-9.]*(?:-[A-Za-z0-9.]+)*-(?:[0-9.]+[A-Za-z]+|[A-Za-z]+[0-9]+[A-Za-z]*)"
                          r"(?:-[A-Za-z0-9.]+)*(?![\w.])")  # Qwen3-235B, Qwen2.5-7B, Qwen3-Coder-30B
-_SIGNED_REALS = re.compile(r"(?:ℝ|R)(?:_\{?(>=|≥|>|\+)\s*0?\}?|⁺|_\+)(?![\w])")  # ℝ_≥0, R_{>0}, ℝ⁺, R_+
+_SIGNED_REALS = re.compile(r"(ℝ|R|ℤ|Z)(?:_\{?(>=|≥|>|\+)\s*0?\}?|⁺|_\+)(?![\w])")  # ℝ_≥0, R_{>0}, ℝ⁺, ℤ⁺
 _HYPHENATED = re.compile(r"(?=[A-Za-z-]{6})[A-Za-z]{2,}(?:-[A-Za-z]{2,})+(?![\w(])")
 
 

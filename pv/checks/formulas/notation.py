@@ -50,6 +50,7 @@ from pv.checks.formulas.words import (
     PLAIN,
     QUALIFIERS,
     REDUCE_WORDS,
+    SPACE_NAMES,
     TYPE_WORDS,
     UNIT_WORDS,
     WORDLIKE,
@@ -148,7 +149,8 @@ class LooseParser(QualifierMixin, BracketsMixin, _Parser):
         base = self.postfix()
         if self.at_op("^"):
             self.advance()
-            if self.tok.kind == "name" and self.tok.value == "T" and self._ends_operand(1):
+            space = isinstance(base, Name) and base.name in SPACE_NAMES  # ℝ^T: T dimensions, not a transpose
+            if self.tok.kind == "name" and self.tok.value == "T" and self._ends_operand(1) and not space:
                 token = self.advance()
                 return Call(base.start, token.end, "transpose", (base,))
             if self.tok.kind == "{" and self.tokens[self.pos + 1].kind == "(":
@@ -313,7 +315,7 @@ class LooseParser(QualifierMixin, BracketsMixin, _Parser):
         after = self.tokens[k]
         opens = before is None or before.kind in ("(", ",", ":", ";") or (
             before.kind == "op" and before.value in LOOSE_RELOPS + ("implies", "iff", "and", "or"))
-        closes = after.kind in ("end", ",", ";", ")") or (
+        closes = after.kind in ("end", ",", ";", ")", ":") or (
             after.kind == "op" and after.value in LOOSE_RELOPS + ("implies", "iff", "and", "or"))
         if not (opens and closes):
             return None
@@ -323,6 +325,8 @@ class LooseParser(QualifierMixin, BracketsMixin, _Parser):
         return Name(first.start, last.end, " ".join(raw.split()), raw)
 
     def line_or_statement(self) -> Node:
+        if self.at_op("forall", "exists"):  # `(∀ i: E)` inside brackets
+            return self.leading_quantifier()
         node = self.statement()
         return self.trailers(node) if self.tok.kind == "name" and self.tok.value in ("for",) else node
 

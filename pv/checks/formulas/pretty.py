@@ -7,7 +7,7 @@ re-parse to the same tree (tests/formulas/test_notation.py checks the round trip
 
 from __future__ import annotations
 
-from pv.checks.formulas.nodes import BinOp, Compare, Logic, Neg, Node, Not, Note, Num, show
+from pv.checks.formulas.nodes import BinOp, Compare, Cond, Logic, Many, Neg, Node, Not, Note, Num, Quant, Reduce, show
 
 _SIGN = {"<=": "≤", ">=": "≥", "!=": "≠", "*": "·", "implies": "⟹", "iff": "⟺", "in": "∈", "notin": "∉",
          "subset": "⊆", "and": "∧", "or": "∨", "union": "∪", "intersect": "∩"}
@@ -27,6 +27,8 @@ def _level(node: Node) -> int:
         return _LEVEL[node.op]
     if isinstance(node, Neg | Not):
         return _LEVEL["neg"]
+    if isinstance(node, Quant | Cond | Many) or isinstance(node, Reduce) and (node.var or node.low or node.high):
+        return 0  # runs to the end of what follows it: always bracketed as an operand
     return 10
 
 

@@ -220,8 +220,9 @@ class QualifierMixin:
             used = {n.name for n in walk(node) if isinstance(n, Name)}
             if need_free and not all(name in used for name in names):
                 raise FormulaError("not a quantifier", self.tok.start)
+            further = self.tok.kind == "name" and self.tok.value in ("when", "if", "whenever", "given")
             if self.tok.kind in ("end", ";") or (self.tok.kind == "," and self._only_names_follow()) \
-                    or self._annotation_group():
+                    or self._annotation_group() or further:  # `for all i when ε > 0`: the condition follows
                 self.last_qualifier = ("forall", (tuple(names), domain))
                 return Quant(node.start, self.tokens[self.pos - 1].end, kind, tuple(names), domain, node)
         except FormulaError:

@@ -38,6 +38,9 @@ def bytes_context(text: str) -> bool:
     return any(word in lowered for word in BYTES_WORDS)
 
 
+# Names of number spaces: `ℝ^T` is T-dimensional, never a transpose
+SPACE_NAMES = frozenset({"R", "Reals", "Z", "Integers", "N", "Naturals", "Q", "Rationals", "C", "Complexes",
+                         "NonNegReals", "PosReals", "NonNegIntegers", "PosIntegers"})
 # `integer in [0, 100]` says what type a value has; it is no quantity named `integer`
 TYPE_WORDS = frozenset({"integer", "int", "real", "natural", "float", "bool", "boolean", "usize", "u32", "u64",
                         "i32", "i64", "f16", "f32", "f64", "string", "number"})
