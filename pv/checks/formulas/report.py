@@ -71,8 +71,8 @@ def section_entries(doc: Document, findings: list[Finding]) -> list[dict[str, An
             entry["canonical"] = show(formula.node)
         if verdicts:
             entry["verdict"] = ", ".join(verdicts)
-        if formula.section == "obligations" and not verdicts and formula.ok:
-            entry["verdict"] = "proved"
+        if formula.section == "definitions" and formula.claims and formula.ok and not verdicts:
+            entry["verdict"] = f"{len(formula.claims)} claim(s) hold"
         entry["findings"] = [{"code": f.code, "line": f.line, "col": f.col, "message": f.message} for f in mine
                              if f.code != "PV300"]
         out.append(entry)
