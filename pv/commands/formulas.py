@@ -69,6 +69,8 @@ def _text(report: dict[str, Any], show_all: bool) -> None:
         if "reason" in entry:
             at = entry["reason_at"]
             click.echo(f"           why not  {entry['reason']} (at {at['line']}:{at['col']})")
+        if "why" in entry:
+            click.echo(f"           verdict  {entry['verdict']}: {entry['why']}")
         if "bindings" in entry:
             click.echo("           with     " + ", ".join(f"{k} = {v}" for k, v in entry["bindings"].items()))
         for statement in entry.get("statements", []):

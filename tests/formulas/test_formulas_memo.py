@@ -9,7 +9,7 @@ from pathlib import Path
 
 from formula_helpers import write_contract
 
-from pv.checks.formulas.memo import Memo, storable
+from pv.checks.formulas.memo import Memo, storable, well_formed
 
 CONTRACT = """
     metadata:
@@ -75,3 +75,13 @@ def test_keys_depend_on_every_part_and_on_the_secret(tmp_path: Path) -> None:
     damaged = next((tmp_path / "formulas").rglob("*.json"))
     damaged.write_text("{not json", encoding="utf-8")
     assert Memo(tmp_path, "secret-a").get(Memo(tmp_path, "secret-a").key("other")) is None
+
+
+def test_damaged_entries_are_misses() -> None:
+    assert well_formed("obligation", {"status": "proved", "method": "m", "points": 3})
+    assert not well_formed("obligation", {"status": "maybe"})
+    assert not well_formed("obligation", {"status": "refuted", "counterexample": {"x": 1}})
+    assert not well_formed("obligation", {"status": "undecided", "points": "many"})
+    assert well_formed("claim", {"ok": False, "actual": "2.00", "precise": "2.0"})
+    assert not well_formed("claim", {"ok": "yes", "actual": "2"})
+    assert not well_formed("claim", ["ok"])

@@ -62,3 +62,10 @@ def test_candidates_start_at_the_boundaries() -> None:
     assert values[:3] == [2, 3, 4]
     values = candidates(parse_domain("real in (0, 1]"), random.Random(0))
     assert 0 not in values and 1 in values and all(0 < v <= 1 for v in values)
+
+
+def test_a_point_only_40_digits_call_false_is_no_counterexample() -> None:
+    """1/(1 - p^N) > 1 holds for p ∈ (0, 1), N ≥ 1; at p = 0.999999, N = 104717952 it equals 1 at 40 digits.
+    Exact arithmetic cannot afford that power, so the point must not be reported as a counterexample."""
+    outcome = decide(parse("1 / (1 - p^N) > 1"), {}, DOMAINS)
+    assert outcome.status != "refuted", outcome

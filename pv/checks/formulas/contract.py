@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from pv.checks.formulas.limits import FILE_SECONDS, STEP_SECONDS, StepResult, run_steps
-from pv.checks.formulas.memo import Memo, storable
+from pv.checks.formulas.memo import Memo, storable, well_formed
 from pv.checks.formulas.model import BOOL, SECTION, Formula, Section, _suggest, load_section, parse_claim_value
 from pv.checks.formulas.nodes import show
 from pv.checks.formulas.outcome import from_data, to_data
@@ -83,7 +83,7 @@ def symbolic_findings(section: Section, memo: Memo | None = None) -> list[Findin
     results: dict[int, StepResult] = {}
     for i, (kind, key, _step, _report) in enumerate(steps):
         hit = memo.get(key)
-        if hit is not None:
+        if hit is not None and well_formed(kind, hit):
             results[i] = StepResult(True, hit if kind == "claim" else from_data(hit))
     missing = [i for i in range(len(steps)) if i not in results]
     if missing:

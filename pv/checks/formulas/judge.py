@@ -69,10 +69,11 @@ def summary(doc: Document, readings: list[Reading], candidates: list | None = No
     verdicts = Counter(c.outcome.status for c in candidates or [] if c.outcome is not None)
     read_ = s.formulas
     candidates = s.formulas + s.not_understood
+    others = [text for count, text in ((s.prose, f"{s.prose} prose"), (s.placeholders, f"{s.placeholders} "
+              "placeholders"), (s.code, f"{s.code} source code"), (s.opted_out, f"{s.opted_out} marked prose"))
+              if count]
     message = (f"pv reads {read_} of {candidates} formulas"
-               + (f" ({s.prose} more strings are prose" if s.prose else "")
-               + (f", {s.placeholders} placeholders" if s.placeholders else "")
-               + (")" if s.prose else "")
+               + (f" (other strings: {', '.join(others)})" if others else "")
                + f"; {s.true_links + s.false_links} closed statements evaluated "
                f"({s.true_links} true, {s.false_links} false)")
     if verdicts:
@@ -89,11 +90,12 @@ def summary(doc: Document, readings: list[Reading], candidates: list | None = No
 
 def obligations(doc: Document, readings: list[Reading], ctx: Any = None) -> tuple[list[Finding], list]:
     """Decide the kernel obligations pv's prover can read: PV322 proved, PV320 refuted (domains stated)."""
-    from pv.checks.formulas.kernel_obligations import candidate, contract_domains, decide_all
+    from pv.checks.formulas.kernel_obligations import candidate, contract_domains, decide_all, definitions
     from pv.checks.formulas.memo import Memo
 
     stated = contract_domains(readings)
-    found = [c for c in (candidate(r, stated) for r in readings) if c is not None]
+    defs = definitions(readings)
+    found = [c for c in (candidate(r, stated, defs) for r in readings) if c is not None]
     if not found:
         return [], []
     decide_all(found, Memo.for_context(ctx))
@@ -107,14 +109,19 @@ def obligations(doc: Document, readings: list[Reading], ctx: Any = None) -> tupl
         if outcome.status == "proved":
             stated = ", ".join(f"{k}: {v.describe()}" for k, v in sorted(c.domains.items()) if v.describe() != "real")
             assumed = f"; assuming {stated}, as the contract's domains state" if stated else ""
+            if c.defs:
+                assumed += "; with " + ", ".join(f"{k} = {pretty(v)}" for k, v in sorted(c.defs.items())) + \
+                    " as its equations define"
             out.append(doc.finding(path, "PV322", f"obligation `{pretty(c.reading.node)}` is proved "
                                    f"({outcome.method}{assumed})", at=at))
         elif outcome.status == "refuted":
             point = ", ".join(f"{k} = {v}" for k, v in outcome.counterexample.items())
             detail = f": {outcome.detail}" if outcome.detail else ""
+            defined = "; with " + ", ".join(f"{k} = {pretty(v)}" for k, v in sorted(c.defs.items())) + \
+                " as its equations define" if c.defs else ""
             out.append(doc.finding(path, "PV320", f"obligation `{pretty(c.reading.node)}` is refuted: "
                                    f"counterexample {point}{detail} (checked exactly, inside the domains the "
-                                   "contract states)", at=at,
+                                   f"contract states{defined})", at=at,
                                    hint="fix the formula, its direction, or the stated domains"))
     return out, found
 

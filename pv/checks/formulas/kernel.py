@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from pv.checks.formulas.exact import Evaluator, Link, NoValue, Open, fmt, links
+from pv.checks.formulas.exact import Evaluator, NoValue, Open, fmt
+from pv.checks.formulas.judging import Link, links
 from pv.checks.formulas.lexer import FormulaError
-from pv.checks.formulas.locate import REQUIRED, Site, is_placeholder, looks_like_prose, sites
-from pv.checks.formulas.nodes import Compare, Many, Name, Node, Note, Num, Quant, walk
+from pv.checks.formulas.locate import REQUIRED, Site, is_placeholder, looks_like_code, looks_like_prose, sites
+from pv.checks.formulas.nodes import Compare, Logic, Many, Name, Node, Note, Num, Quant, walk
 from pv.checks.formulas.notation import parse_loose
 from pv.checks.formulas.pretty import pretty
 
@@ -28,7 +29,7 @@ _NO_BIND = ("tolerance", "float_tolerance")
 @dataclass
 class Reading:
     site: Site
-    status: str  # "formula" | "prose" | "placeholder" | "not understood" | "opted out"
+    status: str  # "formula" | "prose" | "code" | "placeholder" | "not understood" | "opted out"
     node: Node | None = None
     reason: str = ""  # why it was not understood
     error_index: int = 0
@@ -50,7 +51,10 @@ def read(site: Site) -> Reading:
     try:
         node, ambiguous = parse_loose(site.text)
     except FormulaError as exc:
-        status = "prose" if exc.kind != "limit" and looks_like_prose(site.text) else "not understood"
+        # a paragraph of words over the length limit is still prose; other limits are not understood
+        prose = looks_like_prose(site.text) and (exc.kind != "limit" or exc.reason == "too long")
+        status = "prose" if prose else "code" if exc.kind != "limit" and looks_like_code(site.text) \
+            else "not understood"
         return Reading(site, status, reason=exc.reason, error_index=exc.index)
     if _only_words(node):
         return Reading(site, "prose")
@@ -58,10 +62,19 @@ def read(site: Site) -> Reading:
 
 
 def _only_words(node: Node) -> bool:
-    """A bare name or number is not a formula (`bool`, `Result<V>` read as a name)."""
+    """A bare name or number is not a formula (`bool`, `Result<V>` read as a name), nor are
+    words joined by a connective (`Longer sequence => more KV cache`)."""
     while isinstance(node, Note | Quant):
         node = node.body
+    if isinstance(node, Logic) and all(isinstance(_core(o), Name) and " " in _core(o).name for o in node.operands):
+        return True
     return isinstance(node, Name | Num)
+
+
+def _core(node: Node) -> Node:
+    while isinstance(node, Note):
+        node = node.body
+    return node
 
 
 def assignments(node: Node, env: dict[str, Fraction]) -> None:
@@ -160,6 +173,7 @@ class Summary:
     formulas: int = 0
     prose: int = 0
     placeholders: int = 0
+    code: int = 0  # source code in a formula field (`x.iter().all(|v| …)`, `Result<V>`)
     opted_out: int = 0
     not_understood: int = 0
     true_links: int = 0
@@ -181,6 +195,8 @@ class Summary:
                 out.placeholders += 1
             elif r.status == "opted out":
                 out.opted_out += 1
+            elif r.status == "code":
+                out.code += 1
             else:
                 out.not_understood += 1
                 out.reasons[r.reason] += 1

@@ -60,8 +60,8 @@ class Candidate:
     node: Node  # in pv's strict tree shapes
     domains: dict[str, Domain]
     stated: bool  # every symbol's domain is stated by the contract or the statement itself
+    defs: dict[str, Node] = field(default_factory=dict)  # equations' definitions the statement uses
     outcome: Outcome | None = None
-    screened: dict[str, Any] = field(default_factory=dict)
 
 
 def _closed(node: Node) -> Fraction | None:
@@ -108,6 +108,10 @@ def _statement_domains(node: Node, out: dict[str, Domain | None]) -> None:
             elif isinstance(right, Name) and right.name in _SPACES:
                 kind = _SPACES[right.name]
                 _merge(out, name, Domain("integer", Fraction(0)) if kind == "natural" else Domain(kind))
+            elif isinstance(right, Name) and right.name in ("NonNegReals", "PosReals", "NonNegIntegers",
+                                                            "PosIntegers"):
+                kind = "integer" if right.name.endswith("Integers") else "real"
+                _merge(out, name, Domain(kind, Fraction(0), right.name.startswith("Pos")))
             else:
                 _merge(out, name, None)  # ℝ^n, a set, a named set: not a scalar pv can sample
         elif op in ("<", "<=", ">", ">="):
@@ -134,6 +138,9 @@ def to_strict(node: Node) -> Node:
     if isinstance(node, Note):
         if node.kind == "within":
             raise Unsupported("a tolerance pv does not model")
+        if node.kind in ("context", "where"):
+            # `for OLS with intercept`, `where …`: words that may restrict the statement
+            raise Unsupported("a qualifier in words")
         return to_strict(node.body)
     if isinstance(node, Many):
         parts = tuple(to_strict(i) for i in node.items)
@@ -194,7 +201,39 @@ def _membership(item: Node, space: Node) -> Node:
     raise Unsupported("membership in a set other than an interval")
 
 
-def candidate(reading: Reading, stated: dict[str, Domain | None]) -> Candidate | None:
+def definitions(readings: list[Reading]) -> dict[str, Node]:
+    """`y_i = max(0, x_i)`: an equation's formula `name = expression` defines the name for the prover.
+
+    Only plain definitions: the expression is in the prover's fragment and mentions neither the
+    name itself (`r = d·M·r + …` is an equation to solve, not a definition) nor another defined
+    name (no chains, so no cycles); a name defined twice differently defines nothing.
+    """
+    found: dict[str, Node | None] = {}
+    for reading in readings:
+        node = reading.node
+        if reading.site.kind != "formula" or node is None:
+            continue
+        while isinstance(node, Note) and node.kind in ("comment", "unit", "label"):
+            node = node.body
+        if not (isinstance(node, Compare) and node.ops == ("=",) and isinstance(node.operands[0], Name)):
+            continue
+        name = node.operands[0].name
+        try:
+            expression = to_strict(node.operands[1])
+            _numbers_only(expression)
+        except Unsupported:
+            continue
+        if name in found and (found[name] is None or show(found[name]) != show(expression)):
+            found[name] = None
+        else:
+            found[name] = expression
+    plain = {k: v for k, v in found.items() if v is not None}
+    return {name: expression for name, expression in plain.items()
+            if not {n.name for n in walk(expression) if isinstance(n, Name)} & set(plain)}
+
+
+def candidate(reading: Reading, stated: dict[str, Domain | None],
+              defs: dict[str, Node] | None = None) -> Candidate | None:
     """A kernel obligation the prover can try, with its symbols' domains; None when outside the fragment."""
     if reading.node is None or reading.site.kind != "formal" or reading.links:
         return None
@@ -203,7 +242,9 @@ def candidate(reading: Reading, stated: dict[str, Domain | None]) -> Candidate |
         _numbers_only(node)
     except Unsupported:
         return None
-    names = sorted({n.name for n in walk(node) if isinstance(n, Name)} - {"pi"})
+    used_defs = {n.name: defs[n.name] for n in walk(node) if isinstance(n, Name) and n.name in (defs or {})}
+    names = sorted(({n.name for n in walk(node) if isinstance(n, Name)} - set(used_defs) | {
+        n.name for d in used_defs.values() for n in walk(d) if isinstance(n, Name)}) - {"pi"})
     if not names:
         return None
     domains: dict[str, Domain] = {}
@@ -217,7 +258,7 @@ def candidate(reading: Reading, stated: dict[str, Domain | None]) -> Candidate |
         else:
             domains[name] = Domain("real")
             all_stated = False
-    return Candidate(reading, node, domains, all_stated)
+    return Candidate(reading, node, domains, all_stated, used_defs)
 
 
 def screen(c: Candidate) -> dict[str, Any] | None:
@@ -225,9 +266,9 @@ def screen(c: Candidate) -> dict[str, Any] | None:
     from pv.checks.formulas.sampling import points
 
     seed = zlib.crc32(show(c.node).encode())
-    for point in points(c.node, {}, c.domains, seed, SCREEN_POINTS):
+    for point in points(c.node, c.defs, c.domains, seed, SCREEN_POINTS):
         try:
-            if not numeric.evaluate(c.node, {}, point):
+            if not numeric.evaluate(c.node, c.defs, point):
                 return point
         except (numeric.EvalError, numeric.Close):
             continue
@@ -248,21 +289,30 @@ def _implied(domain: Domain, op: str, bound: Fraction, name_left: bool) -> bool:
 
 
 def by_bounds(c: Candidate) -> Outcome | None:
-    """Settle `x > 0`, `0 ≤ p ≤ 1`, and conjunctions of them, from the stated domains alone (no sympy)."""
+    """`x > 0`, `0 ≤ p ≤ 1` and conjunctions of them: bounds on bare names, settled without sympy.
+
+    Such an obligation says no more than a domain can: when the contract's domains
+    already assume the bound, that is a restatement, not a proof of how the value is
+    computed; when they allow other values, the names may denote different things in
+    different equations. Either way it stays undecided, with the reason.
+    """
     parts = c.node.operands if isinstance(c.node, Logic) and c.node.op == "and" else (c.node,)
+    implied = True
     for part in parts:
         if not isinstance(part, Compare):
             return None
         for op, left, right in zip(part.ops, part.operands, part.operands[1:], strict=False):
+            if any(isinstance(side, Name) and side.name in c.defs for side in (left, right)):
+                return None  # a defined quantity (`y_i = max(0, x_i)`): for the prover, not a bare bound
             if isinstance(left, Name) and isinstance(right, Num):
-                ok = _implied(c.domains[left.name], op, right.value, True)
+                implied = implied and _implied(c.domains[left.name], op, right.value, True)
             elif isinstance(left, Num) and isinstance(right, Name):
-                ok = _implied(c.domains[right.name], op, left.value, False)
+                implied = implied and _implied(c.domains[right.name], op, left.value, False)
             else:
                 return None
-            if not ok:
-                return None
-    return Outcome("proved", method="it follows from the stated bounds", complete=True)
+    note = ("it restates bounds the contract's domains already assume; nothing proves how the values are "
+            "computed") if implied else "it bounds bare names, which the contract's domains do not settle"
+    return Outcome("undecided", method="bounds", note=note, complete=True)
 
 
 def _describe(domains: dict[str, Domain]) -> str:
@@ -272,17 +322,18 @@ def _describe(domains: dict[str, Domain]) -> str:
 def decide_all(candidates: list[Candidate], memo: Any) -> None:
     """Set each candidate's outcome: screen first (no sympy), then prove in forked, time-limited steps."""
     from pv.checks.formulas.limits import FILE_SECONDS, STEP_SECONDS, run_steps
-    from pv.checks.formulas.memo import storable
+    from pv.checks.formulas.memo import storable, well_formed
     from pv.checks.formulas.outcome import from_data, to_data
 
     todo: list[tuple[Candidate, str]] = []
     for c in candidates:
-        key = memo.key("kernel-obligation", show(c.node), _describe(c.domains), str(c.stated))
+        defs = ";".join(f"{k}:={show(v)}" for k, v in sorted(c.defs.items()))
+        key = memo.key("kernel-obligation", show(c.node), _describe(c.domains), str(c.stated), defs)
         hit = memo.get(key)
-        if hit is not None:
+        if hit is not None and well_formed("obligation", hit):
             c.outcome = from_data(hit)
             continue
-        settled = by_bounds(c)
+        settled = by_bounds(c)  # never sent to sympy: it would only echo the assumptions back
         if settled is not None:
             c.outcome = settled
             memo.put(key, to_data(settled))
@@ -305,7 +356,7 @@ def decide_all(candidates: list[Candidate], memo: Any) -> None:
         def step() -> Outcome:
             from pv.checks.formulas.prover import decide
 
-            return decide(c.node, {}, c.domains)
+            return decide(c.node, c.defs, c.domains)
         return step
 
     from pv.checks.formulas.contract import prepare_sympy

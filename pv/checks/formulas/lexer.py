@@ -85,6 +85,16 @@ _LOOSE_OPERATORS: tuple[tuple[str, str], ...] = (
     ("∉", "notin"), ("⊆", "subset"), ("⊂", "subset"), ("∪", "union"), ("∩", "intersect"),
     ("∃!", "exists"), ("∃", "exists"), ("±", "±"),
 )
+def _by_first(table: tuple[tuple[str, str], ...]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Spellings grouped by first character, longest first, so a character tries only its own."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for spelling, op in table:
+        out.setdefault(spelling[0], []).append((spelling, op))
+    return {k: tuple(sorted(v, key=lambda pair: -len(pair[0]))) for k, v in out.items()}
+
+
+_BY_FIRST = _by_first(_OPERATORS)
+_BY_FIRST_LOOSE = _by_first(_OPERATORS + _LOOSE_OPERATORS)
 _WORD_OPERATORS = {"and": "and", "or": "or", "not": "not", "implies": "implies", "iff": "iff",
                    "forall": "forall"}
 _LOOSE_WORDS = {"AND": "and", "OR": "or", "NOT": "not", "IMPLIES": "implies", "IFF": "iff",
@@ -215,7 +225,7 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS, *, loose: bool = False)
                            limits.max_length, kind="limit", reason="too long")
     tokens: list[Token] = []
     i, n = 0, len(text)
-    operators = _OPERATORS + _LOOSE_OPERATORS if loose else _OPERATORS
+    operators = _BY_FIRST_LOOSE if loose else _BY_FIRST
     while i < n:
         char = text[i]
         if char.isspace():
@@ -243,6 +253,14 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS, *, loose: bool = False)
         if loose and char in _REDUCE_NAMES:
             tokens.append(Token("reduce", _REDUCE_NAMES[char], i, i + 1))
             i += 1
+            continue
+        signed = _SIGNED_REALS.match(text, i) if loose and char in "ℝRℤZ" and not (
+            i and (text[i - 1].isalnum() or text[i - 1] == "_")) else None
+        if signed:
+            whole = signed.group(1) in "ℤZ"
+            kind = ("NonNeg" if signed.group(2) in (">=", "≥") else "Pos") + ("Integers" if whole else "Reals")
+            tokens.append(Token("name", kind, i, signed.end()))
+            i = signed.end()
             continue
         if loose and char in _SPACES:
             tokens.append(Token("name", _SPACES[char], i, i + 1))
@@ -286,7 +304,7 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS, *, loose: bool = False)
             tokens.append(Token("sup", "".join(supers[c] for c in text[i:j]), i, j))
             i = j
             continue
-        for spelling, op in operators:
+        for spelling, op in operators.get(char, ()):
             if text.startswith(spelling, i):
                 tokens.append(Token("op", op, i, i + len(spelling)))
                 i += len(spelling)
@@ -305,6 +323,7 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS, *, loose: bool = False)
 
 _MODEL_NAME = re.compile(r"[A-Z][a-z]{2,}[0-9.]*(?:-[A-Za-z0-9.]+)*-(?:[0-9.]+[A-Za-z]+|[A-Za-z]+[0-9]+[A-Za-z]*)"
                          r"(?:-[A-Za-z0-9.]+)*(?![\w.])")  # Qwen3-235B, Qwen2.5-7B, Qwen3-Coder-30B
+_SIGNED_REALS = re.compile(r"(ℝ|R|ℤ|Z)(?:_\{?(>=|≥|>|\+)\s*0?\}?|⁺|_\+)(?![\w])")  # ℝ_≥0, R_{>0}, ℝ⁺, ℤ⁺
 _HYPHENATED = re.compile(r"(?=[A-Za-z-]{6})[A-Za-z]{2,}(?:-[A-Za-z]{2,})+(?![\w(])")
 
 

@@ -17,7 +17,9 @@ from typing import Any
 from pv.core.document import YamlPath
 
 EQUATION_FIELDS = ("formula", "domain", "codomain", "invariants", "preconditions", "postconditions")
-REQUIRED = ("formula", "formal")  # fields whose whole job is to hold a formula: a placeholder is a finding
+# Fields whose whole job is to hold a formula, where a placeholder is this family's finding (PV351);
+# an equation's `formula` placeholder is the parity family's PV602, reported once there.
+REQUIRED = ("formal",)
 OPT_OUT = "prose"
 
 PLACEHOLDERS = frozenset({"", "tbd", "todo", "…", "...", "fixme", "xxx", "?", "??", "???", "-", "—", "–",
@@ -98,3 +100,11 @@ def looks_like_prose(text: str) -> bool:
     words = _WORD.findall(text)
     plain = [w for w in words if w.lower() in _STOPWORDS]
     return len(plain) >= 2 or (len(words) >= 4 and len(plain) >= 1)
+
+
+_CODE = re.compile(r"\.\w+\(|\(\|[&\w]*\||\b(?:Result|Option|Vec|Map|HashMap|Box|Arc)<|:=|\w::\w+(?:\(|::)|`")
+
+
+def looks_like_code(text: str) -> bool:
+    """Source code, not maths: method chains `x.iter().all(|v| …)`, types `Result<V>`, `:=`, `Enum::Variant`."""
+    return bool(_CODE.search(text))

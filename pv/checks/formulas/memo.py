@@ -24,6 +24,7 @@ from pv.core.cache import real_dirs
 
 FORMAT = 1
 _MEMORY: dict[str, Any] = {}  # this process's hits and stores, in front of the disk
+_MEMORY_CAP = 10_000  # a long-lived process (the language server) forgets rather than grows
 
 
 class Memo:
@@ -60,10 +61,14 @@ class Memo:
             return None  # missing or damaged: recompute
         if not isinstance(value, dict):
             return None
+        if len(_MEMORY) >= _MEMORY_CAP:
+            _MEMORY.clear()
         _MEMORY[key] = value
         return value
 
     def put(self, key: str, value: dict[str, Any]) -> None:
+        if len(_MEMORY) >= _MEMORY_CAP:
+            _MEMORY.clear()
         _MEMORY[key] = value
         if self.directory is None:
             return
@@ -75,6 +80,23 @@ class Memo:
                 write_text_atomic(path, json.dumps(value), durable=False)
         except (OSError, TypeError, ValueError):
             pass  # a read-only checkout still validates, just without this cache
+
+
+def well_formed(kind: str, value: Any) -> bool:
+    """A damaged but parseable entry is a miss, never a crash in a report."""
+    if not isinstance(value, dict):
+        return False
+    if kind == "claim":
+        if "error" in value:
+            return isinstance(value["error"], str)
+        return isinstance(value.get("ok"), bool) and isinstance(value.get("actual"), str) and isinstance(
+            value.get("precise", ""), str)
+    strings = ("method", "detail", "note")
+    return value.get("status") in ("proved", "refuted", "undecided") and all(
+        isinstance(value.get(k, ""), str) for k in strings) and all(
+        isinstance(value.get(k, 0), int) and not isinstance(value.get(k, 0), bool) for k in ("points", "skipped")) \
+        and isinstance(value.get("counterexample", {}), dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.get("counterexample", {}).items())
 
 
 def storable(kind: str, value: dict[str, Any]) -> bool:

@@ -7,7 +7,7 @@ re-parse to the same tree (tests/formulas/test_notation.py checks the round trip
 
 from __future__ import annotations
 
-from pv.checks.formulas.nodes import BinOp, Compare, Logic, Neg, Node, Not, Note, show
+from pv.checks.formulas.nodes import BinOp, Compare, Cond, Logic, Many, Neg, Node, Not, Note, Num, Quant, Reduce, show
 
 _SIGN = {"<=": "≤", ">=": "≥", "!=": "≠", "*": "·", "implies": "⟹", "iff": "⟺", "in": "∈", "notin": "∉",
          "subset": "⊆", "and": "∧", "or": "∨", "union": "∪", "intersect": "∩"}
@@ -27,12 +27,18 @@ def _level(node: Node) -> int:
         return _LEVEL[node.op]
     if isinstance(node, Neg | Not):
         return _LEVEL["neg"]
+    if isinstance(node, Quant | Cond | Many) or isinstance(node, Reduce) and (node.var or node.low or node.high):
+        return 0  # runs to the end of what follows it: always bracketed as an operand
     return 10
 
 
 def pretty(node: Node) -> str:
-    while isinstance(node, Note):
-        node = node.body
+    if isinstance(node, Note):  # the author's words are kept: they re-read to the same note
+        body = pretty(node.body)
+        if node.kind == "label":
+            return f"{node.text}: {body}"
+        glued = node.kind == "comment" and isinstance(node.body, Num)  # 2(norm): written against its number
+        return f"{body}{'' if glued else ' '}{' '.join(node.text.split())}"
     if isinstance(node, BinOp):
         level = _LEVEL[node.op]
         left = _side(node.left, level, strict=node.op == "^")
@@ -59,6 +65,8 @@ def _side(node: Node, level: int, *, strict: bool) -> str:
     """The operand's text, bracketed when it binds looser than its place (or as loose, where `strict`)."""
     inner = _level(node)
     text = pretty(node)
+    if isinstance(node, Note) and node.kind != "unit":
+        inner = 0  # an operand with words after it is bracketed
     if inner < level or (strict and inner == level):
         return f"({text})"
     return text

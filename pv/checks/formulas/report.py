@@ -71,8 +71,8 @@ def section_entries(doc: Document, findings: list[Finding]) -> list[dict[str, An
             entry["canonical"] = show(formula.node)
         if verdicts:
             entry["verdict"] = ", ".join(verdicts)
-        if formula.section == "obligations" and not verdicts and formula.ok:
-            entry["verdict"] = "proved"
+        if formula.section == "definitions" and formula.claims and formula.ok and not verdicts:
+            entry["verdict"] = f"{len(formula.claims)} claim(s) hold"
         entry["findings"] = [{"code": f.code, "line": f.line, "col": f.col, "message": f.message} for f in mine
                              if f.code != "PV300"]
         out.append(entry)
@@ -84,12 +84,25 @@ def contract_report(doc: Document, findings: list[Finding]) -> dict[str, Any]:
     data = doc.data if isinstance(doc.data, dict) else {}
     readings = read_contract(data)
     entries = [kernel_entry(doc, r) for r in readings]
+    from pv.checks.formulas.judge import obligations
+
+    _, candidates = obligations(doc, readings)
+    decided = {id(c.reading): c.outcome for c in candidates if c.outcome is not None}
+    for entry, reading in zip(entries, readings, strict=True):
+        outcome = decided.get(id(reading))
+        if outcome is not None:
+            entry["verdict"] = outcome.status
+            why = outcome.method if outcome.status != "undecided" else outcome.note or "no proof found and no " \
+                f"counterexample in {outcome.points} point(s)"
+            if outcome.counterexample:
+                why += " (" + ", ".join(f"{k} = {v}" for k, v in outcome.counterexample.items()) + ")"
+            entry["why"] = why
     if "formulas" in data:
         entries += section_entries(doc, findings)
     summary = Summary.of(readings)
     return {"file": doc.file, "formulas": entries, "summary": {
         "strings": summary.total, "formulas": summary.formulas, "prose": summary.prose,
-        "placeholders": summary.placeholders, "opted_out": summary.opted_out,
+        "placeholders": summary.placeholders, "code": summary.code, "opted_out": summary.opted_out,
         "not_understood": summary.not_understood, "closed_true": summary.true_links,
         "closed_false": summary.false_links, "bound_checked": summary.bound,
         "section_formulas": sum(1 for e in entries if "name" in e)}}

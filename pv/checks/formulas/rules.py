@@ -94,13 +94,15 @@ register("PV350", "formula-false", E, "A closed statement in a contract's text i
          "`n_h mod n_kv = 28 mod 4 = 0` (every link of a chain), `[4*128, 3584] = [512, 3584]`. `=` is "
          "exact, except that a side written as a decimal with fractional digits (`5.286`) may differ by "
          "one unit in its last digit; `≈` holds within one unit in the last digit of a number side or 1 % "
-         "of the larger side, whichever is larger. Suffixes: K = 10^3, M = 10^6, B = 10^9, T = 10^12; "
+         "of the larger side, whichever is larger; a statement's own `within 1e-5` (absolute) or `within 2%` "
+         "(relative to the larger side) replaces both. Suffixes: K = 10^3, M = 10^6, B = 10^9, T = 10^12; "
          "KB/MB/GB/TB = 10^3…10^12 and KiB/MiB/GiB/TiB = 2^10…2^40 bytes (only where the text speaks of "
          "bytes or memory). Values that are not rational are compared at 50 digits and a comparison too "
          "close to call is not judged. The message gives both sides' values.")
-register("PV351", "formula-placeholder", W, "A formula field holds a placeholder.",
-         "`equations.*.formula` and `proof_obligations[].formal` exist to hold a formula; `TBD`, `TODO`, "
-         "`…`, `—` or an empty string there states nothing and is never counted as a parsed formula.")
+register("PV351", "formula-placeholder", W, "An obligation's `formal` holds a placeholder.",
+         "`proof_obligations[].formal` exists to hold a formula; `TBD`, `TODO`, `…`, `—` or an empty string "
+         "there states nothing and is never counted as a parsed formula. (A placeholder in an equation's "
+         "`formula` is PV602.)")
 register("PV352", "ambiguous-division", W, "`/` followed by an implicit product (`x/2y`).",
          "pv, like most calculators, reads `x/2y` as (x/2)·y, but most authors mean x/(2y). Add brackets "
          "to say which: `x/(2y)` or `(x/2)·y`.")
