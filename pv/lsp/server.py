@@ -71,6 +71,18 @@ class PvServer(LanguageServer):
             end_line, end_col = line, col + 1
         return types.Range(start, self.to_client(lines, end_line, end_col))
 
+    def forget_finished(self) -> None:
+        """Drop the futures pygls keeps for notifications it has finished handling.
+
+        pygls 2.1 files a future under a fresh id for every notification whose built-in
+        handler is a generator (didOpen, didChange, didClose, ...) and never removes it:
+        about 2 KiB per keystroke, without end. Finished futures are of no further use.
+        """
+        futures = getattr(self.protocol, "_request_futures", None)
+        if isinstance(futures, dict):
+            for key in [key for key, future in futures.items() if future.done()]:
+                futures.pop(key, None)
+
     # --- diagnostics ---------------------------------------------------------------------------
 
     def diagnostic(self, lines: list[str], finding: Finding) -> types.Diagnostic:
@@ -139,6 +151,7 @@ def build_server() -> PvServer:
     def did_change(ls: PvServer, params: types.DidChangeTextDocumentParams) -> None:
         document = ls.workspace.get_text_document(params.text_document.uri)
         ls.session.change(params.text_document.uri, document.source, params.text_document.version)
+        ls.forget_finished()
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: PvServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -148,6 +161,7 @@ def build_server() -> PvServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PvServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.session.close(params.text_document.uri)
+        ls.forget_finished()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched(ls: PvServer, params: types.DidChangeWatchedFilesParams) -> None:
