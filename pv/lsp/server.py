@@ -146,6 +146,7 @@ def build_server() -> PvServer:
         item = params.text_document
         ls.session.open(item.uri, uri_to_path(item.uri, state["root"]), item.text, item.version, item.language_id)
         _show_notes(ls)
+        ls.forget_finished()
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: PvServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -157,6 +158,7 @@ def build_server() -> PvServer:
     def did_save(ls: PvServer, params: types.DidSaveTextDocumentParams) -> None:
         # Another contract may name this one (peer files): re-check the others.
         ls.session.files_changed([uri_to_path(params.text_document.uri, state["root"])])
+        ls.forget_finished()
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PvServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -166,6 +168,7 @@ def build_server() -> PvServer:
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched(ls: PvServer, params: types.DidChangeWatchedFilesParams) -> None:
         ls.session.files_changed([uri_to_path(change.uri, state["root"]) for change in params.changes])
+        ls.forget_finished()
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def on_hover(ls: PvServer, params: types.HoverParams) -> types.Hover | None:
