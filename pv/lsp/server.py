@@ -206,7 +206,8 @@ def build_server() -> PvServer:
         def run(doc: OpenDoc, text: str, parsed):
             lines = source_lines(text)
             line, col = ls.from_client(lines, params.position)
-            items = completion.complete(text, parsed or doc.last_good, line, col, doc.root)
+            items = completion.complete(text, parsed or doc.last_good, line, col, doc.root,
+                                        ls.session.config_for(doc.root))
             out = []
             for item in items:
                 where = ls.range_of(lines, item.line, item.col, item.line, item.end_col)

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -137,6 +138,8 @@ def test_completion_offers_ids_formula_names_and_vocabulary() -> None:
     line = text[:text.index("verdict: \n")].count("\n") + 1
     assert {i.label for i in complete(text, repo_doc, line, len("    verdict: ") + 1, REPO_ROOT)} == \
         {"pass", "fail", "pending"}
+    extended = SimpleNamespace(vocabularies={"gates.verdict": ["waived"]})  # a repository's own value
+    assert "waived" in {i.label for i in complete(text, repo_doc, line, len("    verdict: ") + 1, REPO_ROOT, extended)}
     line = TEXT[:TEXT.index("    formulas: [non_divergence")].count("\n") + 1
     labels = [i.label for i in complete(TEXT, repo_doc, line, len("    formulas: [non_divergence, epoch_zero_ok") + 1,
                                         REPO_ROOT)]
