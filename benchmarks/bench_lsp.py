@@ -24,7 +24,8 @@ once (a hover where there is nothing to show), and `pv validate` of the same
 text in this process (the checks alone, no memo). Nothing asserts on time; the
 issue's targets are printed next to the figures: <= 50 ms median after an edit
 outside formulas, <= 300 ms to the first diagnostics of a newly opened file,
-memory flat over 1,000 edits (taken as: growth after the first 250 edits below 5 MiB).
+memory flat over 1,000 edits (taken as: the second half of the edits grows the server's
+resident memory by less than 1 MiB; the first few hundred edits fill allocator pools).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = ROOT / "contracts" / "training-loop-pretrain-v1.yaml"
 CORPUS = Path(os.environ.get("PV_CORPUS", ROOT.parent / "shared" / "corpus"))
 CORPUS_CONTRACT = ("aprender", "contracts/entrenar/gpu-training-backend-v1.yaml")
-TARGET_EDIT_MS, TARGET_OPEN_MS, TARGET_MEMORY_MIB = 50.0, 300.0, 5.0
+TARGET_EDIT_MS, TARGET_OPEN_MS, TARGET_MEMORY_MIB = 50.0, 300.0, 1.0
 
 
 class Client:
@@ -226,9 +227,10 @@ def main() -> None:
               f"target <= {TARGET_EDIT_MS:.0f} ms: {verdict(statistics.median(corpus[1]) * 1000, TARGET_EDIT_MS)}")
     else:
         print("corpus contract: skipped (../shared/corpus is absent)")
-    growth = rss[-1][1] - rss[1][1] if len(rss) > 1 else float("nan")
+    half = next((mib for n, mib in rss if n >= args.memory_edits / 2), rss[0][1])
+    growth = rss[-1][1] - half
     print("server memory (VmRSS) after N edits: " + ", ".join(f"{n}: {mib:.1f} MiB" for n, mib in rss)
-          + f"   growth after the first 250: {growth:+.1f} MiB, target < {TARGET_MEMORY_MIB:.0f} MiB: "
+          + f"   growth over the second half: {growth:+.1f} MiB, target < {TARGET_MEMORY_MIB:.0f} MiB: "
           + verdict(growth, TARGET_MEMORY_MIB))
     print(f"load average after: {os.getloadavg()}")
     if args.json:

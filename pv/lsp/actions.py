@@ -1,10 +1,9 @@
-"""Quick fixes: the exact edits pv's findings carry (`Finding.fix`), and the renames their hints state.
+"""Quick fixes: the exact edits pv's findings carry (`Finding.fix`, what `pv validate --fix` applies).
 
-A finding that carries a `fix` (what `pv validate --fix` applies) is offered
-as is. Until the schema check attaches fixes itself, the two hint-stated
-renames are derived here: PV101 "did you mean `name`?" renames the key and
-PV104 "did you mean `value`?" replaces the value, each only when the
-source text at the finding's range is exactly the word being replaced.
+One fix is derived here because its check does not attach it yet: PV104's
+"did you mean `value`?" replaces a plain scalar outside its closed vocabulary,
+offered only when the source text at the finding's range is exactly that
+plain word (a quoted value is left to the author).
 """
 
 from __future__ import annotations
@@ -14,14 +13,14 @@ import re
 from pv.core.document import source_lines
 from pv.core.findings import Finding, Fix, TextEdit
 
-_SUGGESTED = re.compile(r"(?:did you mean|rename `[^`]+` to) `([^`]+)`")
+_SUGGESTED = re.compile(r"did you mean `([^`]+)`")
 _PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
 
 
 def fix_for(finding: Finding, text: str) -> Fix | None:
     if finding.fix is not None:
         return finding.fix
-    if finding.code not in ("PV101", "PV104") or not finding.hint:
+    if finding.code != "PV104" or not finding.hint:
         return None
     match = _SUGGESTED.search(finding.hint)
     if match is None or not _PLAIN.match(match.group(1)):
@@ -31,20 +30,10 @@ def fix_for(finding: Finding, text: str) -> Fix | None:
     lines = source_lines(text)
     if end_line != line or end_col is None or not 0 < line <= len(lines):
         return None
-    written = lines[line - 1][col - 1:end_col - 1]
-    old = _written_word(finding, written)
-    if old is None or written != old or old == new:
+    old = lines[line - 1][col - 1:end_col - 1]
+    if not _PLAIN.match(old) or old == new:
         return None
-    what = "key" if finding.code == "PV101" else "value"
-    return Fix(f"rename {what} `{old}` to `{new}`", (TextEdit(line, col, end_line, end_col, new),))
-
-
-def _written_word(finding: Finding, written: str) -> str | None:
-    """The key (PV101, named in the message) or the plain value (PV104) the finding is about."""
-    if finding.code == "PV101":
-        match = re.match(r"unknown key `([^`]+)`", finding.message)
-        return match.group(1) if match else None
-    return written if _PLAIN.match(written) else None  # a quoted value is left to the author
+    return Fix(f"replace `{old}` with `{new}`", (TextEdit(line, col, end_line, end_col, new),))
 
 
 def overlaps(finding: Finding, line: int, col: int, end_line: int, end_col: int) -> bool:

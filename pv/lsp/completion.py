@@ -88,8 +88,12 @@ def _parents(above: list[str], threshold: int, allow_equal: bool) -> tuple[str, 
     return tuple(keys)
 
 
-def complete(text: str, doc: Document | None, line: int, col: int, root: Path) -> list[Item]:
-    """Items for the cursor at (line, col), 1-based; `doc` is the last version of the text that parsed."""
+def complete(text: str, doc: Document | None, line: int, col: int, root: Path,
+             config: object = None) -> list[Item]:
+    """Items for the cursor at (line, col), 1-based; `doc` is the last version of the text that parsed.
+
+    `config` may add values to a closed vocabulary (`[tool.pv.vocabularies]`), as it does for the checks.
+    """
     ctx = context_at(text, line, col)
     if ctx is None or not ctx.keys:
         return []
@@ -104,7 +108,10 @@ def complete(text: str, doc: Document | None, line: int, col: int, root: Path) -
             and doc is not None:
         candidates = [(name, "formula", d.kind) for name, d in symbols.formula_names(doc).items()]
     else:
-        candidates = [(value, "value", "/".join(ctx.keys)) for value in vocab.values_for(ctx.keys)]
+        from pv.core.vocabulary import config_vocabularies, extra_values_for
+
+        values = vocab.values_for(ctx.keys) + extra_values_for(ctx.keys, config_vocabularies(config))
+        candidates = [(value, "value", "/".join(ctx.keys)) for value in dict.fromkeys(values)]
     wanted = ctx.partial.lower()
     items = [Item(label, kind, detail, ctx.line, ctx.col, ctx.col + len(ctx.partial))
              for label, kind, detail in candidates if wanted in label.lower()]

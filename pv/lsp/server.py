@@ -71,6 +71,18 @@ class PvServer(LanguageServer):
             end_line, end_col = line, col + 1
         return types.Range(start, self.to_client(lines, end_line, end_col))
 
+    def forget_finished(self) -> None:
+        """Drop the futures pygls keeps for notifications it has finished handling.
+
+        pygls 2.1 files a future under a fresh id for every notification whose built-in
+        handler is a generator (didOpen, didChange, didClose, ...) and never removes it:
+        about 2 KiB per keystroke, without end. Finished futures are of no further use.
+        """
+        futures = getattr(self.protocol, "_request_futures", None)
+        if isinstance(futures, dict):
+            for key in [key for key, future in futures.items() if future.done()]:
+                futures.pop(key, None)
+
     # --- diagnostics ---------------------------------------------------------------------------
 
     def diagnostic(self, lines: list[str], finding: Finding) -> types.Diagnostic:
@@ -134,24 +146,29 @@ def build_server() -> PvServer:
         item = params.text_document
         ls.session.open(item.uri, uri_to_path(item.uri, state["root"]), item.text, item.version, item.language_id)
         _show_notes(ls)
+        ls.forget_finished()
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: PvServer, params: types.DidChangeTextDocumentParams) -> None:
         document = ls.workspace.get_text_document(params.text_document.uri)
         ls.session.change(params.text_document.uri, document.source, params.text_document.version)
+        ls.forget_finished()
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: PvServer, params: types.DidSaveTextDocumentParams) -> None:
         # Another contract may name this one (peer files): re-check the others.
         ls.session.files_changed([uri_to_path(params.text_document.uri, state["root"])])
+        ls.forget_finished()
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PvServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.session.close(params.text_document.uri)
+        ls.forget_finished()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched(ls: PvServer, params: types.DidChangeWatchedFilesParams) -> None:
         ls.session.files_changed([uri_to_path(change.uri, state["root"]) for change in params.changes])
+        ls.forget_finished()
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def on_hover(ls: PvServer, params: types.HoverParams) -> types.Hover | None:
@@ -189,7 +206,8 @@ def build_server() -> PvServer:
         def run(doc: OpenDoc, text: str, parsed):
             lines = source_lines(text)
             line, col = ls.from_client(lines, params.position)
-            items = completion.complete(text, parsed or doc.last_good, line, col, doc.root)
+            items = completion.complete(text, parsed or doc.last_good, line, col, doc.root,
+                                        ls.session.config_for(doc.root))
             out = []
             for item in items:
                 where = ls.range_of(lines, item.line, item.col, item.line, item.end_col)

@@ -40,7 +40,7 @@ async def test_diagnostics_match_pv_validate_and_follow_edits(client: LanguageCl
         text_document=types.TextDocumentIdentifier(uri), range=bad.range,
         context=types.CodeActionContext(diagnostics=[bad])))
     (action,) = actions
-    assert action.title == "rename value `invariantt` to `invariant`"
+    assert action.title == "replace `invariantt` with `invariant`"
     (change,) = action.edit.changes[uri]
     edit(client, uri, 3, change.range.start.line, change.range.start.character, change.range.end.character,
          change.new_text)

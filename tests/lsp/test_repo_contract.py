@@ -71,7 +71,7 @@ async def test_one_character_typo_appears_with_its_quick_fix_and_clears(client: 
         text_document=types.TextDocumentIdentifier(uri), range=typo.range,
         context=types.CodeActionContext(diagnostics=[typo])))
     fix = next(a for a in actions if a.kind == types.CodeActionKind.QuickFix)
-    assert "evidence_discharged_by" in fix.title
+    assert fix.title == "rename `evidence_discharge_by` to `evidence_discharged_by`"  # the schema check's Finding.fix
     (text_edit,) = fix.edit.changes[uri]
     assert text_edit.new_text == "evidence_discharged_by" and text_edit.range == typo.range
 

@@ -21,7 +21,7 @@ GOOD_TEXT = GOOD.read_text(encoding="utf-8")
 def big_contract(target: int) -> str:
     """A valid contract of about `target` bytes: many invariants."""
     head = ('contract_id: C-BIG\nversion: 1.0.0\nstatus: DRAFT\nmetadata:\n  version: "1.0.0"\n'
-            '  created: "2026-01-01"\n  description: big\ngates: []\ninvariants:\n')
+            '  created: "2026-01-01"\n  description: big\n  references: ["generated"]\ngates: []\ninvariants:\n')
     item = ('  - id: INV-BIG-{0:06d}\n    description: "invariant {0} of a generated contract, long enough '
             'to look real"\n    falsifier: "break it"\n')
     parts, size, i = [head], len(head), 0
@@ -104,7 +104,8 @@ async def test_a_two_megabyte_contract_does_not_block_other_documents(client: La
     edit(client, good, 2, at.line, at.character, at.character, "t")
     assert "PV104" in {d.code for d in await diagnostics(client, good, lambda d: any(x.code == "PV104" for x in d))}
     diags = await diagnostics(client, big)
-    assert {d.code for d in diags} <= {"PV103", "PV105", "PV213"} and "PV900" not in {d.code for d in diags}
+    codes = {d.code for d in diags}
+    assert "PV900" not in codes and not any(code.startswith("PV0") for code in codes)  # read, parsed and checked
 
 
 async def test_columns_are_utf16_code_units_after_astral_characters(client: LanguageClient) -> None:

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -92,17 +93,16 @@ def test_completion_context_from_indentation(text: str, keys: tuple, in_list: bo
     assert ctx.col == len(lines[-1]) + 1 - len(partial)
 
 
-def _pv101(line: int = 2, col: int = 3, end_col: int = 10, hint: str = "did you mean `verdict`?") -> Finding:
-    return Finding("c.yaml", line, col, "PV101", Severity.ERROR, "unknown key `verdikt` in `gates[0]`",
-                   hint=hint, end_line=line, end_col=end_col)
+def _pv104(line: int = 2, col: int = 14, end_col: int = 17) -> Finding:
+    return Finding("c.yaml", line, col, "PV104", Severity.ERROR, "`gates[0].verdict` is string 'pas'; allowed: pass",
+                   hint="did you mean `pass`?", end_line=line, end_col=end_col)
 
 
-def test_pv101_rename_is_derived_from_the_hint_only_when_the_text_matches() -> None:
-    text = "gates:\n  verdikt: pass\n"
-    fix = actions.fix_for(_pv101(), text)
-    assert fix == Fix("rename key `verdikt` to `verdict`", (TextEdit(2, 3, 2, 10, "verdict"),))
-    assert actions.fix_for(_pv101(), "gates:\n  verdict: pass\n") is None  # the text moved on
-    assert actions.fix_for(_pv101(hint="allowed keys: a, b"), text) is None
+def test_pv104_replacement_is_derived_from_the_hint_only_when_the_text_matches() -> None:
+    text = "gates:\n  - verdict: pas\n"
+    assert actions.fix_for(_pv104(), text) == Fix("replace `pas` with `pass`", (TextEdit(2, 14, 2, 17, "pass"),))
+    assert actions.fix_for(_pv104(), "gates:\n  - verdict: 'p'\n") is None  # quoted: left to the author
+    assert actions.fix_for(_pv104(), "gates:\n") is None  # the text moved on
 
 
 def test_an_attached_fix_wins() -> None:
@@ -138,6 +138,8 @@ def test_completion_offers_ids_formula_names_and_vocabulary() -> None:
     line = text[:text.index("verdict: \n")].count("\n") + 1
     assert {i.label for i in complete(text, repo_doc, line, len("    verdict: ") + 1, REPO_ROOT)} == \
         {"pass", "fail", "pending"}
+    extended = SimpleNamespace(vocabularies={"gates.verdict": ["waived"]})  # a repository's own value
+    assert "waived" in {i.label for i in complete(text, repo_doc, line, len("    verdict: ") + 1, REPO_ROOT, extended)}
     line = TEXT[:TEXT.index("    formulas: [non_divergence")].count("\n") + 1
     labels = [i.label for i in complete(TEXT, repo_doc, line, len("    formulas: [non_divergence, epoch_zero_ok") + 1,
                                         REPO_ROOT)]
