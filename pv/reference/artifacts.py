@@ -176,8 +176,9 @@ def resume_candidates(run_dir: Path) -> Iterator[Candidate | tuple[Path, str]]:
     """Verified checkpoints, newest step first, with (path, reason) for each one that cannot be used.
 
     At one step an epoch checkpoint comes before a step checkpoint (it also holds that epoch's
-    validation loss). The caller stops at the first candidate it can restore, so only files newer
-    than the one used are ever reported as skipped.
+    validation loss), and a file whose step cannot be read comes first of all. The caller stops
+    at the first candidate it can restore, so only files newer than the one used (or of unknown
+    age) are reported as skipped.
     """
     files = []
     for f in checkpoint_files(run_dir):
@@ -187,8 +188,8 @@ def resume_candidates(run_dir: Path) -> Iterator[Candidate | tuple[Path, str]]:
             step = data.get("step") if isinstance(data, dict) else None
         except (OSError, ValueError, RecursionError):
             pass
-        # Without a readable step, order by name: an unusable file is reported before older good ones.
-        files.append((step if isinstance(step, int) else -1, f.kind == "epoch", f.number, f))
+        # Without a readable step the file may be the newest: it goes first, so it is always named.
+        files.append((step if isinstance(step, int) else float("inf"), f.kind == "epoch", f.number, f))
     for _, _, _, f in sorted(files, key=lambda item: item[:3], reverse=True):
         verdict = _verify(f)
         yield verdict if isinstance(verdict, Candidate) else (f.path, verdict)
@@ -219,10 +220,9 @@ def prune(run_dir: Path, keep_last: int, best_epoch: int | None) -> list[Path]:
         except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return -1
     ordered = sorted(present, key=lambda f: (step_of(f), f.kind == "epoch"), reverse=True)
-    keep = set(ordered[:keep_last])
     deleted = []
     for f in ordered[keep_last:]:
-        if f in keep or (f.kind == "epoch" and f.number == best_epoch):
+        if f.kind == "epoch" and f.number == best_epoch:
             continue
         if f.kind == "step":
             f.meta.unlink(missing_ok=True)

@@ -534,8 +534,8 @@ class Trainer:
         try:
             return self._fit(resume)
         finally:
-            if handler_set:
-                signal.signal(signal.SIGTERM, previous)
+            if handler_set:  # None: a handler not installed from Python; restore the default then
+                signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
             self.release()
 
     def _fit(self, resume: bool) -> RunResult:

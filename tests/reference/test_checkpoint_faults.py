@@ -39,6 +39,10 @@ def test_skipped_checkpoint_is_named_with_its_reason(finished, caplog):
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any(str(newest) in w and "not a readable checkpoint" in w for w in warnings), warnings
     assert [r["step"] for r in read_metrics(run_dir)] == list(range(15)), "resumed from epoch 1, redid 2 and 3"
+    # Metadata that cannot be read hides the checkpoint's step: it is named first, not passed over silently.
+    artifacts.metadata_path(run_dir, 1).write_text("{not json")
+    first = next(iter(artifacts.resume_candidates(run_dir)))
+    assert first[0] == artifacts.checkpoint_path(run_dir, 1) and "metadata is unreadable" in first[1]
 
 
 @pytest.mark.contract("GATE-TRAIN-016")
