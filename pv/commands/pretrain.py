@@ -158,6 +158,7 @@ def _config_from_options(opts: dict[str, object]):  # -> TrainConfig (torch impo
 
 
 def _run(cfg, resume: bool, fault, plot: bool, quiet: bool) -> None:  # noqa: ANN001
+    from pv.reference.data import CorpusChecksumError
     from pv.reference.metrics import StatusLine
     from pv.reference.train import RunDirError, run
 
@@ -166,6 +167,8 @@ def _run(cfg, resume: bool, fault, plot: bool, quiet: bool) -> None:  # noqa: AN
         result = run(cfg, resume=resume, fault=fault, status_line=status_line)
     except (RunDirError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
+    except CorpusChecksumError as exc:
+        raise click.ClickException(str(exc)) from None
     except OSError as exc:  # unreadable corpus, full disk, ...
         raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
     except MemoryError:
