@@ -7,10 +7,12 @@ lr, every epoch's val_loss, train_loss, grad_norm_max, tokens_seen and
 optimizer_state_sha, the validation history in status.json, and
 `pv check-run` must pass. Cases:
 
-- kill -9 at random moments (`--kills`, default 20) with a checkpoint every
-  3 steps, so many land during a write; plus `--kill-writes` (default 6)
-  SIGKILLs injected half-way through a checkpoint's temp file;
-- SIGTERM at random moments (`--terms`, default 5): exit 7 PREEMPTED, then resume;
+- kill -9 at random points (`--kills`, default 20): a random point of the
+  run (its step records reaching a random count from 0 to all, then a random
+  0-150 ms more; startup and the final epoch included), with a checkpoint
+  every 3 steps, so some land during a write; plus `--kill-writes` (default
+  6) SIGKILLs injected half-way through a checkpoint's temp file;
+- SIGTERM at random points (`--terms`, default 5): exit 7 PREEMPTED, then resume;
 - corrupt-checkpoint variants on a run killed in its last epoch: torn,
   zero-length, a flipped byte in optimizer.pt, a garbage member with forged
   shas, metadata deleted, metadata garbage; each resume must name the file
@@ -56,6 +58,18 @@ def pv(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
 def start(run_dir: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "pv", "pretrain", "--run-dir", str(run_dir), *ARGS, *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV, cwd=REPO)
+
+
+def wait_for_point(proc: subprocess.Popen, run_dir: Path, count: int, jitter: float) -> float:
+    """Wait until the run has `count` step records (or has ended), then `jitter` seconds more."""
+    began = time.perf_counter()
+    path = run_dir / "metrics.jsonl"
+    while proc.poll() is None:
+        if count == 0 or (path.exists() and path.read_bytes().count(b"\n") >= count):
+            break
+        time.sleep(0.005)
+    time.sleep(jitter)
+    return time.perf_counter() - began
 
 
 def records(run_dir: Path) -> list[dict]:
@@ -136,12 +150,11 @@ def main() -> None:
             print(f"  {kind:18s} {detail:48s} {'ok' if not problems else 'FAIL ' + '; '.join(problems)}",
                   flush=True)
 
-        # 1. kill -9 at random moments.
+        # 1. kill -9 at random points of the run.
         for i in range(args.kills):
             run_dir = root / f"kill{i}"
-            delay = rng.uniform(0.1, 1.0) * span
             proc = start(run_dir)
-            time.sleep(delay)
+            delay = wait_for_point(proc, run_dir, rng.randrange(0, total_steps + 1), rng.uniform(0, 0.15))
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             done = len(records(run_dir))
@@ -168,12 +181,11 @@ def main() -> None:
             if left:
                 results[-1]["ok"] = False
 
-        # 2. SIGTERM at random moments.
+        # 2. SIGTERM at random points of the training.
         for i in range(args.terms):
             run_dir = root / f"term{i}"
-            delay = rng.uniform(0.3, 0.95) * span
             proc = start(run_dir)
-            time.sleep(delay)
+            delay = wait_for_point(proc, run_dir, rng.randrange(1, total_steps), rng.uniform(0, 0.15))
             proc.send_signal(signal.SIGTERM)
             code = proc.wait()
             done = len(records(run_dir))

@@ -593,6 +593,11 @@ class Trainer:
             self.save_step("start")  # from here on every fault is resumable
             if self._stop_requested():
                 return self._preempt()
+        elif self.epochs_saved and self.step == self.epochs_saved * cfg.steps_per_epoch:
+            # Resumed at an epoch's end: take the decision the interrupted run took (or was about to).
+            reason = early_stop_reason(self.history, self.policy)
+            if reason is not None:
+                return self._ending(RunStatus.EARLY_STOP, reason)
         for epoch in range(self.start_epoch, cfg.epochs + 1):
             started = time.perf_counter()
             first = (epoch - 1) * cfg.steps_per_epoch

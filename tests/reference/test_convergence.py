@@ -112,3 +112,14 @@ def test_run_that_got_worse_ends_no_improvement(tmp_path, monkeypatch):
     assert "patience 3" in status["message"] and "got no better" in status["message"]
     checked = CliRunner().invoke(cli, ["check-run", str(CONTRACT), str(run_dir)])
     assert checked.exit_code == 1 and "PV512" in checked.output and "NO_IMPROVEMENT" in checked.output
+
+
+def test_exit_statuses_match_the_contract():
+    from refhelpers import CONTRACT
+
+    from pv.core.loader import load
+    from pv.reference.status import EXIT_CODES
+
+    doc, findings = load(CONTRACT, CONTRACT.parents[1])
+    assert doc is not None, findings
+    assert doc.data["exit_statuses"] == {status.value: code for status, code in EXIT_CODES.items()}

@@ -91,3 +91,16 @@ def test_existing_run_dir_is_not_overwritten(tiny_config):
     run(cfg)
     with pytest.raises(RunDirError, match="--resume"):
         run(cfg)
+
+
+def test_resuming_a_run_that_stopped_early_keeps_its_decision(tiny_config):
+    """Killed after the last checkpoint of an early-stopped run (before status.json): the resume takes the
+    same decision instead of calling the run COMPLETED or training on."""
+    from pv.reference.train import run
+
+    cfg = tiny_config(epochs=6, steps_per_epoch=3, target_val_loss=100.0)  # stops after the 3 minimum epochs
+    first = run(cfg)
+    assert first.status.value == "EARLY_STOP" and first.epochs_completed == 3
+    again = run(cfg, resume=True)
+    assert (again.status, again.message, again.history) == (first.status, first.message, first.history)
+    assert again.steps == 9 and len(read_metrics(cfg.run_dir)) == 9
