@@ -82,8 +82,11 @@ def watch_parent(interval_s: float = 0.5) -> threading.Thread:
 
 
 def all_reduce_sum(ctx: DistContext, tensor: torch.Tensor) -> torch.Tensor:
+    """The sum over ranks, on the tensor's own device (nccl reduces only CUDA tensors, so move it there)."""
     if ctx.distributed:
-        dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+        moved = tensor.to(ctx.device)
+        dist.all_reduce(moved, op=dist.ReduceOp.SUM)
+        return moved.to(tensor.device)
     return tensor
 
 
