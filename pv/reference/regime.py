@@ -118,6 +118,18 @@ def divergence_reason(epoch: int, history: Sequence[float], regime: TrainingRegi
     return None
 
 
+def check_growth(epoch: int, history: Sequence[float]) -> bool:
+    """The doubling rule alone: epoch N ≥ 1's loss is at most twice epoch N-1's (the non_divergence formula)."""
+    if epoch < 1 or epoch >= len(history):
+        raise ValueError(f"epoch {epoch!r} has no previous epoch in a history of {len(history)}")
+    return float(history[epoch]) <= MAX_EPOCH_GROWTH * float(history[epoch - 1])
+
+
+def within_regime_cap(epoch: int, history: Sequence[float], regime: TrainingRegime) -> bool:
+    """The regime's cap alone, at any epoch (v1.6.0: it holds at every epoch, not only at 0)."""
+    return float(history[epoch]) <= epoch_zero_val_loss_limit(regime)
+
+
 def check_non_divergence(epoch: int, history: Sequence[float], regime: TrainingRegime) -> bool:
     """True when epoch `epoch` of `history` respects INV-TRAIN-005.
 

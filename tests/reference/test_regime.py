@@ -10,9 +10,11 @@ from refhelpers import read_json, read_metrics
 
 from pv.reference.regime import (
     TrainingRegime,
+    check_growth,
     check_non_divergence,
     divergence_reason,
     epoch_zero_val_loss_limit,
+    within_regime_cap,
 )
 
 GPT2_VOCAB = 50257
@@ -94,6 +96,10 @@ def test_regime_cap_holds_at_every_epoch():
     assert check_non_divergence(2, [5.55, 6.86, 10.0], small) is True
     assert check_non_divergence(3, [6.0, 9.0, 9.5, 10.5], FINETUNE) is False, "finetune: 10.0 at every epoch"
     assert check_non_divergence(3, [6.0, 9.0, 9.5, 10.0], FINETUNE) is True
+    # The two halves, as the contract's formulas bind them: doubling alone, and the cap alone.
+    assert check_growth(2, [5.55, 6.86, 11.94]) is True and check_growth(1, [3.5, 7.1]) is False
+    assert within_regime_cap(2, [5.55, 6.86, 11.94], small) is False
+    assert within_regime_cap(1, [5.55, 6.86, 11.94], small) is True
 
 
 @pytest.mark.contract("GATE-TRAIN-005")
