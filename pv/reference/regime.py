@@ -118,8 +118,12 @@ def divergence_reason(epoch: int, history: Sequence[float], regime: TrainingRegi
     return None
 
 
-def check_growth(epoch: int, history: Sequence[float]) -> bool:
-    """The doubling rule alone: epoch N ≥ 1's loss is at most twice epoch N-1's (the non_divergence formula)."""
+def check_growth(epoch: int, history: Sequence[float], regime: TrainingRegime | None = None) -> bool:  # noqa: ARG001
+    """The doubling rule alone: epoch N ≥ 1's loss is at most twice epoch N-1's (the non_divergence formula).
+
+    The rule is the same in both regimes; `regime` is accepted so the formula's binding names the
+    regime it is checked under, as it always has.
+    """
     if epoch < 1 or epoch >= len(history):
         raise ValueError(f"epoch {epoch!r} has no previous epoch in a history of {len(history)}")
     return float(history[epoch]) <= MAX_EPOCH_GROWTH * float(history[epoch - 1])
