@@ -236,7 +236,7 @@ def main() -> None:
         for name, corrupt in (("torn", torn), ("zero-length", zero), ("flipped optimizer byte", flip),
                               ("garbage member, forged shas", forged), ("metadata deleted", no_meta),
                               ("metadata garbage", bad_meta)):
-            run_dir = root / f"corrupt-{name.split()[0]}"
+            run_dir = root / f"corrupt-{name.split()[0]}-{len(results)}"
             shutil.copytree(base, run_dir)
             victim = newest(run_dir)
             corrupt(victim)

@@ -6,6 +6,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pv.reference.regime import improved_on_start  # the rule lives with the other bound formulas
+
 
 @dataclass(frozen=True)
 class ConvergencePolicy:
@@ -41,15 +43,6 @@ def early_stop_reason(history: Sequence[float], policy: ConvergencePolicy) -> st
         return (f"no improvement on the best validation loss {history[best_epoch]:.4f} "
                 f"(epoch {best_epoch}) for {stale} epochs (patience {policy.patience_epochs})")
     return None
-
-
-def improved_on_start(best_val_loss: float, initial_val_loss: float) -> bool:
-    """A run may report success only when its best loss after training is below epoch 0's loss.
-
-    `best_val_loss` is the minimum over epochs 1..N, `initial_val_loss` the
-    loss of epoch 0, before any update. Equal is not an improvement; NaN never is.
-    """
-    return best_val_loss < initial_val_loss
 
 
 def no_improvement_reason(history: Sequence[float]) -> str | None:

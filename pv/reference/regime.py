@@ -118,6 +118,15 @@ def divergence_reason(epoch: int, history: Sequence[float], regime: TrainingRegi
     return None
 
 
+def improved_on_start(best_val_loss: float, initial_val_loss: float) -> bool:
+    """A run may report success only when its best loss after training is below epoch 0's loss.
+
+    `best_val_loss` is the minimum over epochs 1..N, `initial_val_loss` the
+    loss of epoch 0, before any update. Equal is not an improvement; NaN never is.
+    """
+    return best_val_loss < initial_val_loss
+
+
 def check_growth(epoch: int, history: Sequence[float], regime: TrainingRegime | None = None) -> bool:  # noqa: ARG001
     """The doubling rule alone: epoch N ≥ 1's loss is at most twice epoch N-1's (the non_divergence formula).
 
