@@ -1,4 +1,4 @@
-"""`pv pretrain`: train the reference model on the standard library's source.
+"""`pv pretrain`: train the reference model on the built-in, checksummed corpus.
 
 torch is imported only when the command runs, so `pv --help` stays light.
 """
@@ -18,7 +18,8 @@ from pv.reference.hparams import MODES, resolve
 # Settings that come from config.json when resuming; passing one with --resume is an error.
 _TRAINING_OPTIONS = ("mode", "vocab_size", "lr", "warmup_steps", "target_val_loss", "patience", "min_epochs",
                      "epochs", "steps_per_epoch", "batch_size", "context", "d_model", "n_layers", "n_heads",
-                     "corpus_bytes", "val_batches", "seed", "on_exhaustion", "synthetic", "init_from")
+                     "corpus_bytes", "val_batches", "seed", "on_exhaustion", "synthetic", "init_from",
+                     "precision", "tf32", "compile", "ckpt_every", "keep_last")
 
 
 def _setup_logging(quiet: bool) -> None:
@@ -53,7 +54,7 @@ def _setup_logging(quiet: bool) -> None:
 @click.option("--n-layers", type=click.IntRange(1), default=2, show_default=True)
 @click.option("--n-heads", type=click.IntRange(1), default=4, show_default=True)
 @click.option("--corpus-bytes", type=click.IntRange(10_000), default=4_000_000, show_default=True,
-              help="How much of the stdlib's source to read.")
+              help="How many bytes of the built-in corpus to use (generated, checksummed).")
 @click.option("--val-batches", type=click.IntRange(1), default=8, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--on-exhaustion", type=click.Choice(["cycle", "halt"]), default="cycle", show_default=True,
@@ -62,6 +63,15 @@ def _setup_logging(quiet: bool) -> None:
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--threads", type=click.IntRange(1, 1024),  # 100000 made torch/libgomp segfault
               help="torch threads per process.")
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True,
+              help="auto: bf16 autocast on a GPU that supports it, fp32 elsewhere (CPUs).")
+@click.option("--tf32/--no-tf32", default=True, show_default=True,
+              help="Let fp32 matmuls use TF32 tensor cores on CUDA (no effect on a CPU).")
+@click.option("--compile", "compile_", is_flag=True, help="torch.compile the model (needs a C++ compiler on CPU).")
+@click.option("--ckpt-every", type=click.IntRange(0), default=0, show_default=True,
+              help="Also checkpoint every N steps (0: at the end of each epoch only).")
+@click.option("--keep-last", type=click.IntRange(0), default=0, show_default=True,
+              help="Keep only the K newest checkpoint files and the best epoch's (0: keep all).")
 @click.option("--init-from", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Start from the weights of this checkpoint (finetune).")
 @click.option("--resume", is_flag=True, help="Continue the run in --run-dir from its last good checkpoint.")
@@ -74,8 +84,11 @@ def _setup_logging(quiet: bool) -> None:
 @click.pass_context
 def pretrain(ctx: click.Context, **opts: object) -> None:
     """Train the reference transformer; exit 0 (COMPLETED/EARLY_STOP), 3 DIVERGENCE,
-    4 NUMERICAL_INSTABILITY, 5 STREAM_EXHAUSTED, 2 usage error."""
+    4 NUMERICAL_INSTABILITY, 5 STREAM_EXHAUSTED, 6 NO_IMPROVEMENT, 7 PREEMPTED (SIGTERM;
+    checkpointed, --resume continues), 2 usage error."""
     from pv.reference.faults import parse_fault
+
+    opts["compile"] = opts.pop("compile_")
 
     try:
         import torch  # noqa: F401
@@ -89,7 +102,8 @@ def pretrain(ctx: click.Context, **opts: object) -> None:
         raise click.BadParameter(str(exc), param_hint="--inject-fault") from None
     if opts["resume"]:
         given = [name for name in _TRAINING_OPTIONS
-                 if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
+                 if ctx.get_parameter_source("compile_" if name == "compile" else name)
+                 == click.core.ParameterSource.COMMANDLINE]
         if given:
             raise click.UsageError("--resume continues with the settings in config.json; drop "
                                    + ", ".join("--" + g.replace("_", "-") for g in given))
@@ -106,8 +120,12 @@ def pretrain(ctx: click.Context, **opts: object) -> None:
             cfg.validate()  # wrong types ("epochs": "3") fail here, not deep inside the loop
         except (ValueError, TypeError, AttributeError, RecursionError) as exc:
             raise click.UsageError(f"{config_file}: {exc}") from None
-        cfg.device = str(opts["device"])
-        cfg.threads = opts["threads"]  # type: ignore[assignment]
+        # Where the run executes may change on resume, but only when asked: otherwise config.json's
+        # device and threads hold (a resume used to drop a saved --threads).
+        if ctx.get_parameter_source("device") == click.core.ParameterSource.COMMANDLINE:
+            cfg.device = str(opts["device"])
+        if ctx.get_parameter_source("threads") == click.core.ParameterSource.COMMANDLINE:
+            cfg.threads = opts["threads"]  # type: ignore[assignment]
     else:
         cfg = _config_from_options(opts)
     _run(cfg, bool(opts["resume"]), fault, bool(opts["plot"]), bool(opts["quiet"]))
@@ -130,7 +148,9 @@ def _config_from_options(opts: dict[str, object]):  # -> TrainConfig (torch impo
             corpus_bytes=opts["corpus_bytes"], val_batches=opts["val_batches"],  # type: ignore[arg-type]
             seed=opts["seed"], on_exhaustion=str(opts["on_exhaustion"]), device=str(opts["device"]),  # type: ignore
             threads=opts["threads"], synthetic=bool(opts["synthetic"]),  # type: ignore[arg-type]
-            init_from=str(opts["init_from"]) if opts["init_from"] else None)
+            init_from=str(opts["init_from"]) if opts["init_from"] else None,
+            precision=str(opts["precision"]), tf32=bool(opts["tf32"]), compile=bool(opts["compile"]),
+            ckpt_every=int(opts["ckpt_every"]), keep_last=int(opts["keep_last"]))  # type: ignore[arg-type]
         cfg.validate()
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
@@ -138,6 +158,7 @@ def _config_from_options(opts: dict[str, object]):  # -> TrainConfig (torch impo
 
 
 def _run(cfg, resume: bool, fault, plot: bool, quiet: bool) -> None:  # noqa: ANN001
+    from pv.reference.data import CorpusChecksumError
     from pv.reference.metrics import StatusLine
     from pv.reference.train import RunDirError, run
 
@@ -146,6 +167,8 @@ def _run(cfg, resume: bool, fault, plot: bool, quiet: bool) -> None:  # noqa: AN
         result = run(cfg, resume=resume, fault=fault, status_line=status_line)
     except (RunDirError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
+    except CorpusChecksumError as exc:
+        raise click.ClickException(str(exc)) from None
     except OSError as exc:  # unreadable corpus, full disk, ...
         raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
     except MemoryError:
@@ -168,8 +191,10 @@ def _run(cfg, resume: bool, fault, plot: bool, quiet: bool) -> None:  # noqa: AN
                 click.echo(f"pv pretrain: loss curve written to {out}", err=True)
             except PlotUnavailable as exc:
                 click.echo(f"pv pretrain: no plot: {exc}", err=True)
+        mfu = f"MFU {result.mfu_pct:.1f} %" if result.mfu_pct is not None else "MFU unknown (no peak FLOPS " \
+            "is known for this device)"
         click.echo(f"pv pretrain: {result.status.value} after {result.epochs_completed} epoch(s), "
-                   f"{result.steps} steps: {result.message}", err=True)
+                   f"{result.steps} steps: {result.message}; {mfu}", err=True)
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and result.exit_code:
         # All ranks left the last barrier together; leave now, skipping interpreter teardown, so
         # torchrun sees every rank exit with the status instead of killing the slower ones.

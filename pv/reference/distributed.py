@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime
 import os
+import signal
+import threading
+import time
 from dataclasses import dataclass
 
 import torch
@@ -46,6 +49,7 @@ def setup(preference: str = "auto", timeout_s: float = 300.0) -> DistContext:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
         return DistContext(device=pick_device(preference))
+    watch_parent()
     rank = int(os.environ["RANK"])
     local_rank = int(os.environ.get("LOCAL_RANK", rank))
     device = pick_device(preference, local_rank)
@@ -57,9 +61,32 @@ def setup(preference: str = "auto", timeout_s: float = 300.0) -> DistContext:
     return DistContext(rank, world, local_rank, device)
 
 
+def watch_parent(interval_s: float = 0.5) -> threading.Thread:
+    """SIGTERM this worker when its launcher dies.
+
+    A killed torchrun launcher used to leave its workers training in the
+    background, unseen, still writing the run directory. When the parent
+    goes away the worker is re-parented; a daemon thread notices and sends
+    the worker SIGTERM, which checkpoints and ends the run as PREEMPTED.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval_s)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    thread = threading.Thread(target=watch, name="pv-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
 def all_reduce_sum(ctx: DistContext, tensor: torch.Tensor) -> torch.Tensor:
+    """The sum over ranks, on the tensor's own device (nccl reduces only CUDA tensors, so move it there)."""
     if ctx.distributed:
-        dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+        moved = tensor.to(ctx.device)
+        dist.all_reduce(moved, op=dist.ReduceOp.SUM)
+        return moved.to(tensor.device)
     return tensor
 
 
@@ -70,4 +97,7 @@ def barrier(ctx: DistContext) -> None:
 
 def teardown(ctx: DistContext) -> None:
     if ctx.distributed and dist.is_initialized():
-        dist.destroy_process_group()
+        try:
+            dist.destroy_process_group()
+        except (RuntimeError, ValueError):  # the launcher (and its store) may already be gone
+            pass

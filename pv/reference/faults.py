@@ -3,14 +3,16 @@
 The contract's falsifiers need a real run to hit a NaN, a diverging
 validation loss or a crash at a chosen point; this is how tests ask for
 one. Spec: `KIND:key=value,...`, for example `nan_loss:step=5,rank=1`,
-`val_loss:epoch=0,value=30`, `crash:step=12`, `kill:step=12`.
+`val_loss:epoch=0,value=30`, `crash:step=12`, `kill:step=12` (SIGKILL),
+`term:step=12` (SIGTERM, as a scheduler preempts), `kill_write:step=12`
+(SIGKILL half-way through the first checkpoint written at or after step 12).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS = ("nan_loss", "val_loss", "crash", "kill")
+KINDS = ("nan_loss", "val_loss", "crash", "kill", "term", "kill_write")
 
 
 class InjectedCrash(BaseException):

@@ -2,7 +2,7 @@
 
 A mode sets the regime, lr_max, warmup_steps and target_val_loss together,
 so a from-scratch run never inherits a finetune's cap or learning rate by
-accident. Explicit overrides win. tests/reference/test_cli.py checks that
+accident. Explicit overrides win. tests/reference/test_pretrain_cli.py checks that
 this table equals the contract's `hyperparameter_defaults`.
 """
 

@@ -58,8 +58,11 @@ class TinyGPT(nn.Module):
         self.head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False)
         self.head.weight = self.tok.weight
         self.apply(self._init)
-        for block in self.blocks:  # GPT-2's scaled init of the residual projections
-            nn.init.normal_(block.proj.weight, std=0.02 / (2 * cfg.n_layers) ** 0.5)
+        # GPT-2's scaled init: every projection that writes into the residual stream (the attention
+        # output and the MLP's second layer) gets std 0.02/sqrt(2·n_layers), two per block.
+        for block in self.blocks:
+            for projection in residual_projections(block):
+                nn.init.normal_(projection.weight, std=0.02 / (2 * cfg.n_layers) ** 0.5)
 
     @staticmethod
     def _init(module: nn.Module) -> None:
@@ -68,6 +71,16 @@ class TinyGPT(nn.Module):
         if isinstance(module, nn.Linear) and module.bias is not None:
             nn.init.zeros_(module.bias)
 
+    def flops_per_token(self) -> float:
+        """Training FLOPs per token (forward + backward), as PaLM's appendix B and nanoGPT count them.
+
+        6·N for the weight matmuls, N = the parameters without the position embedding (the tied
+        token embedding is counted once, as the head), plus 12·n_layers·d_model·context for
+        attention's scores and weighted sums.
+        """
+        n = sum(p.numel() for p in self.parameters()) - self.pos.weight.numel()
+        return 6.0 * n + 12.0 * self.cfg.n_layers * self.cfg.d_model * self.cfg.context
+
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         t = idx.shape[1]
         pos = torch.arange(t, device=idx.device)
@@ -75,6 +88,11 @@ class TinyGPT(nn.Module):
         for block in self.blocks:
             x = block(x)
         return self.head(self.ln_f(x))
+
+
+def residual_projections(block: Block) -> list[nn.Linear]:
+    """The layers of a block whose output is added to the residual stream."""
+    return [block.proj, block.mlp[2]]
 
 
 def lm_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

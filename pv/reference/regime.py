@@ -89,8 +89,9 @@ def epoch_zero_val_loss_limit(regime: TrainingRegime) -> float:
 def divergence_reason(epoch: int, history: Sequence[float], regime: TrainingRegime) -> str | None:
     """Why epoch `epoch` of the validation-loss `history` diverged, or None if it did not.
 
-    `history[i]` is the validation loss after epoch i; entries after `epoch`
-    are ignored.
+    `history[0]` is epoch 0, the model before its first update (the cold
+    start, or the --init-from weights); `history[N]` for N ≥ 1 is the loss
+    after N epochs of updates. Entries after `epoch` are ignored.
     """
     if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
         raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}")
@@ -109,14 +110,45 @@ def divergence_reason(epoch: int, history: Sequence[float], regime: TrainingRegi
     if math.isfinite(previous) and loss > MAX_EPOCH_GROWTH * previous:
         return (f"validation loss rose from {previous:.4f} at epoch {epoch - 1} to {loss:.4f} "
                 f"at epoch {epoch}, more than {MAX_EPOCH_GROWTH:g}x")
+    # The regime's cap holds at every epoch, not only at 0: a run may not drift above where it may start.
+    cap = epoch_zero_val_loss_limit(regime)
+    if loss > cap:
+        return (f"validation loss {loss:.4f} at epoch {epoch} exceeds the {regime.kind} cap {cap:.4f}, "
+                "which holds at every epoch")
     return None
+
+
+def improved_on_start(best_val_loss: float, initial_val_loss: float) -> bool:
+    """A run may report success only when its best loss after training is below epoch 0's loss.
+
+    `best_val_loss` is the minimum over epochs 1..N, `initial_val_loss` the
+    loss of epoch 0, before any update. Equal is not an improvement; NaN never is.
+    """
+    return best_val_loss < initial_val_loss
+
+
+def check_growth(epoch: int, history: Sequence[float], regime: TrainingRegime | None = None) -> bool:  # noqa: ARG001
+    """The doubling rule alone: epoch N ≥ 1's loss is at most twice epoch N-1's (the non_divergence formula).
+
+    The rule is the same in both regimes; `regime` is accepted so the formula's binding names the
+    regime it is checked under, as it always has.
+    """
+    if epoch < 1 or epoch >= len(history):
+        raise ValueError(f"epoch {epoch!r} has no previous epoch in a history of {len(history)}")
+    return float(history[epoch]) <= MAX_EPOCH_GROWTH * float(history[epoch - 1])
+
+
+def within_regime_cap(epoch: int, history: Sequence[float], regime: TrainingRegime) -> bool:
+    """The regime's cap alone, at any epoch (v1.6.0: it holds at every epoch, not only at 0)."""
+    return float(history[epoch]) <= epoch_zero_val_loss_limit(regime)
 
 
 def check_non_divergence(epoch: int, history: Sequence[float], regime: TrainingRegime) -> bool:
     """True when epoch `epoch` of `history` respects INV-TRAIN-005.
 
-    Epoch 0: the loss is finite and at most `epoch_zero_val_loss_limit(regime)`.
-    Epoch N ≥ 1: the loss is finite and at most twice the loss of epoch N-1.
+    Epoch 0 (before the first update): the loss is finite and at most
+    `epoch_zero_val_loss_limit(regime)`. Epoch N ≥ 1: the loss is finite, at
+    most twice the loss of epoch N-1, and at most that same cap.
     The training loop aborts with exit status DIVERGENCE when this is False.
     """
     return divergence_reason(epoch, history, regime) is None

@@ -11,6 +11,8 @@ class RunStatus(enum.StrEnum):
     DIVERGENCE = "DIVERGENCE"
     NUMERICAL_INSTABILITY = "NUMERICAL_INSTABILITY"
     STREAM_EXHAUSTED = "STREAM_EXHAUSTED"
+    NO_IMPROVEMENT = "NO_IMPROVEMENT"
+    PREEMPTED = "PREEMPTED"
 
     @property
     def exit_code(self) -> int:
@@ -25,7 +27,13 @@ EXIT_CODES: dict[RunStatus, int] = {
     RunStatus.DIVERGENCE: 3,
     RunStatus.NUMERICAL_INSTABILITY: 4,
     RunStatus.STREAM_EXHAUSTED: 5,
+    # The run ended (early stop or all epochs) without its best validation loss beating epoch 0's.
+    RunStatus.NO_IMPROVEMENT: 6,
+    # SIGTERM (a scheduler's preemption): a checkpoint of the current step was written; --resume continues.
+    RunStatus.PREEMPTED: 7,
 }
+
+SUCCESS = (RunStatus.COMPLETED, RunStatus.EARLY_STOP)
 
 
 class TrainingAbort(Exception):

@@ -97,13 +97,20 @@ def check_run(spec: RunSpec, run_dir: Path, show: Any = str) -> list[Finding]:
     status_data = status[0] if status and isinstance(status[0], dict) else {}
     regime = _regime(run_dir, config_data, status_data, out)
     epochs_completed = status_data.get("epochs_completed")
-    history = _check_epochs(spec, run_dir, epochs_completed if isinstance(epochs_completed, int) else 0, out)
+    keep_last = config_data.get("keep_last")
+    pruning = isinstance(keep_last, int) and not isinstance(keep_last, bool) and keep_last > 0
+    history = _check_epochs(spec, run_dir, epochs_completed if isinstance(epochs_completed, int) else 0, out,
+                            pruning=pruning)
+    initial = _check_initial_eval(spec, run_dir, out)
+    if initial is not None:
+        history.insert(0, initial)
     if regime is not None:
         _check_divergence(spec, regime, history, out)
     _check_placeholder(spec, history, out)
     per_epoch = config_data.get("steps_per_epoch")
     if isinstance(per_epoch, int) and not isinstance(per_epoch, bool) and per_epoch > 0:
-        _check_agreement(history, steps, per_epoch, out)
+        _check_agreement(spec, history, steps, per_epoch, out)
+    _check_improvement(spec, run_dir, history, status, out)
     if config_data.get("synthetic") is True or status_data.get("compute") == "synthetic":
         out.add(run_dir / ("config.json" if config_data else "status.json"), "PV511",
                 "the run used --synthetic: its losses are scripted, not computed",
@@ -153,9 +160,10 @@ def _check_steps(spec: RunSpec, metrics: Path, out: _Out) -> dict[int, tuple[flo
                         line=number)
                 expected += 1
                 continue
-            for f in spec.step_fields:
+            for f in spec.step_fields + spec.optional_step_fields:
                 if f.name not in record:
-                    out.add(metrics, "PV503", f"step record lacks `{f.name}`", line=number, where=f.name)
+                    if f in spec.step_fields:
+                        out.add(metrics, "PV503", f"step record lacks `{f.name}`", line=number, where=f.name)
                     continue
                 problem = _value_problem(record[f.name], f.type, f.minimum, f.maximum)
                 if problem:
@@ -210,7 +218,7 @@ def _regime(run_dir: Path, config: dict, status: dict, out: _Out) -> dict | None
 
 
 def _epochs_present(spec: RunSpec, run_dir: Path) -> Iterator[int]:
-    epoch = 0
+    epoch = spec.first_epoch
     while epoch < 100_000:
         ckpt = expand_template(spec.checkpoint_template, run_dir, epoch)
         meta = expand_template(spec.metadata_template, run_dir, epoch)
@@ -220,17 +228,50 @@ def _epochs_present(spec: RunSpec, run_dir: Path) -> Iterator[int]:
         epoch += 1
 
 
-def _check_epochs(spec: RunSpec, run_dir: Path, completed: int, out: _Out) -> list[dict]:
-    """Check every epoch's pair; return [{epoch, val_loss, train_loss, wall_seconds, file, text}]."""
+def _check_initial_eval(spec: RunSpec, run_dir: Path, out: _Out) -> dict | None:
+    """The epoch-0 evaluation (before the first update), as a history item; None when not recorded."""
+    if spec.initial_eval_template is None:
+        return None
+    path = expand_template(spec.initial_eval_template, run_dir, 0)
+    if not path.exists():
+        out.add(path, "PV517", f"{path.name} is missing: the run recorded no epoch-0 validation loss, so its "
+                "start cannot be checked against the regime's cap")
+        return None
+    loaded = _read_json(path, out, "PV517")
+    if loaded is None:
+        return None
+    data, text = loaded
+    if not isinstance(data, dict):
+        out.add(path, "PV517", f"{path.name} must be a JSON object")
+        return None
+    for name in spec.initial_eval_fields:
+        if name not in data:
+            out.add(path, "PV517", f"{path.name} lacks `{name}`", where=name)
+            return None
+        if not _is_number(data[name]) or not math.isfinite(data[name]):
+            out.add(path, "PV517", f"`{name}` is {json.dumps(data[name])}, not a finite number", **_at(text, name))
+            return None
+    if data.get("epoch", 0) != 0 or data.get("step", 0) != 0:
+        out.add(path, "PV517", "the epoch-0 evaluation must be taken at epoch 0, step 0, before any update",
+                **_at(text, "step"))
+    return {"epoch": 0, "val_loss": data.get("val_loss"), "file": path, "text": text}
+
+
+def _check_epochs(spec: RunSpec, run_dir: Path, completed: int, out: _Out, *, pruning: bool = False) -> list[dict]:
+    """Check every epoch's pair; return [{epoch, val_loss, train_loss, wall_seconds, file, text}].
+
+    With --keep-last (`pruning`), an epoch's checkpoint may have been deleted; its metadata may not.
+    """
     from pv.reference.artifacts import OPTIMIZER_MEMBER, read_checkpoint, sha256
 
     present = list(_epochs_present(spec, run_dir))
     history: list[dict] = []
-    for epoch in range(max(completed, len(present))):
+    first = spec.first_epoch
+    for epoch in range(first, first + max(completed, len(present))):
         ckpt = expand_template(spec.checkpoint_template, run_dir, epoch)
         meta = expand_template(spec.metadata_template, run_dir, epoch)
         for path, what in ((ckpt, "checkpoint"), (meta, "metadata")):
-            if not path.is_file():
+            if not path.is_file() and not (pruning and path == ckpt and meta.is_file()):
                 out.add(path, "PV506", f"epoch {epoch} has no {what} file {path.name}")
         if not meta.is_file():
             continue
@@ -287,12 +328,19 @@ def _check_divergence(spec: RunSpec, regime: dict, history: list[dict], out: _Ou
             if item["epoch"] == 0:
                 limit = spec.epoch_zero_cap(regime["kind"], regime["vocab_size"])
                 rule = f"the {regime['kind']} epoch-0 cap {spec.epoch_zero_caps[regime['kind']]}"
-            elif previous is not None and previous["epoch"] == item["epoch"] - 1:
-                limit = spec.epoch_n_limit(previous["val_loss"])
-                rule = f"{spec.epoch_n_cap} with previous_val_loss {previous['val_loss']:.4f}"
             else:
-                previous = item
-                continue
+                limit, rule = math.inf, ""
+                if previous is not None and previous["epoch"] == item["epoch"] - 1:
+                    limit = spec.epoch_n_limit(previous["val_loss"])
+                    rule = f"{spec.epoch_n_cap} with previous_val_loss {previous['val_loss']:.4f}"
+                if spec.cap_every_epoch:
+                    cap = spec.epoch_zero_cap(regime["kind"], regime["vocab_size"])
+                    if cap < limit:
+                        limit, rule = cap, (f"the {regime['kind']} cap {spec.epoch_zero_caps[regime['kind']]}, "
+                                            "which holds at every epoch")
+                if not rule:
+                    previous = item
+                    continue
         except ExprError as exc:
             out.add(regime["file"], "PV515", f"cannot evaluate the cap for this run: {exc}")
             return
@@ -331,10 +379,34 @@ def _check_status(spec: RunSpec, run_dir: Path, status: tuple[Any, str] | None, 
                 f"{spec.min_epochs_before_early_stop}", **_at(text, "epochs_completed"))
 
 
-def _check_agreement(history: list[dict], steps: dict[int, tuple[float, float]], per_epoch: int, out: _Out) -> None:
+def _check_improvement(spec: RunSpec, run_dir: Path, history: list[dict], status: tuple[Any, str] | None,
+                       out: _Out) -> None:
+    """A run that reports success must have beaten its epoch-0 loss (INV-TRAIN-015)."""
+    if not spec.success_requires_improvement or status is None or not isinstance(status[0], dict):
+        return
+    data, text = status
+    if data.get("status") not in _OK_STATUSES or not history or history[0]["epoch"] != 0:
+        return
+    start = history[0]["val_loss"]
+    later = [item["val_loss"] for item in history[1:] if _is_number(item.get("val_loss"))]
+    if not later:
+        out.add(run_dir / "status.json", "PV518", f"the run reports {data.get('status')} without one trained "
+                "epoch to compare with epoch 0", **_at(text, "status"))
+        return
+    best = min(later)
+    if not best < start:
+        out.add(run_dir / "status.json", "PV518", f"the run reports {data.get('status')} but its best validation "
+                f"loss {best:.4f} is not below the epoch-0 loss {start:.4f}: it got no better",
+                **_at(text, "status"))
+
+
+def _check_agreement(spec: RunSpec, history: list[dict], steps: dict[int, tuple[float, float]], per_epoch: int,
+                     out: _Out) -> None:
     """Each epoch's train_loss and grad_norm_max must summarise that epoch's step records."""
     for item in history:
-        first = item["epoch"] * per_epoch
+        if "train_loss" not in item:
+            continue  # epoch 0: no steps
+        first = (item["epoch"] - spec.first_epoch) * per_epoch
         window = [steps.get(s) for s in range(first, first + per_epoch)]
         if any(w is None for w in window):
             continue  # missing records are reported by the step checks already

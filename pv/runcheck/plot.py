@@ -29,6 +29,12 @@ def write_loss_curve(run_dir: Path, out: Path) -> Path:
     steps = [r["step"] for r in records if "step" in r and "train_loss" in r]
     losses = [r["train_loss"] for r in records if "step" in r and "train_loss" in r]
     val_x, val_y = [], []
+    try:  # epoch 0, measured before the first update
+        initial = json.loads((run_dir / "initial-eval.json").read_text(encoding="utf-8"))
+        val_x.append(0)
+        val_y.append(initial["val_loss"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
     for meta in sorted((run_dir / "ckpt").glob("epoch-*.metadata.json")):
         try:
             data = json.loads(meta.read_text(encoding="utf-8"))
@@ -45,7 +51,8 @@ def write_loss_curve(run_dir: Path, out: Path) -> Path:
         ax.plot(steps, smooth, color="#08519c", linewidth=1.4, label=f"train loss ({k}-step mean)")
     points = [(x, y) for x, y in zip(val_x, val_y) if x is not None]
     if points:
-        ax.plot(*zip(*points), "o-", color="#d94801", markersize=4, label="val loss (per epoch)")
+        ax.plot(*zip(*points), "o-", color="#d94801", markersize=4,
+                label="val loss (epoch 0 before training, then per epoch)")
     status = run_dir / "status.json"
     title = run_dir.name
     try:

@@ -45,9 +45,10 @@ register("PV511", "synthetic-run", E, "The run used the --synthetic scripted-los
          "A synthetic run writes a scripted curve for demos; it is not evidence that the model "
          "trains. Run again without --synthetic.")
 register("PV512", "run-not-successful", E, "The run did not end with COMPLETED or EARLY_STOP.",
-         "status.json records how the run ended. DIVERGENCE, NUMERICAL_INSTABILITY and "
-         "STREAM_EXHAUSTED are aborts; a missing status.json means the run is still going or was "
-         "killed.")
+         "status.json records how the run ended. DIVERGENCE, NUMERICAL_INSTABILITY, "
+         "STREAM_EXHAUSTED and NO_IMPROVEMENT are failures; PREEMPTED means a scheduler stopped it "
+         "(`pv pretrain --resume` continues); a missing status.json means the run is still going or "
+         "was killed.")
 register("PV513", "early-stop-too-soon", E, "The run stopped early before the contract's minimum epochs.",
          "`convergence.min_epochs_before_early_stop` sets how many epochs must complete before an "
          "early stop is allowed.")
@@ -62,3 +63,12 @@ register("PV516", "metadata-disagrees", E, "Epoch metadata disagrees with the ep
          "An epoch's train_loss is the mean of its steps' train_loss and grad_norm_max their largest "
          "grad_norm. Metadata that does not summarise the records beside it was not written by the "
          "run that wrote them.")
+register("PV517", "initial-eval-invalid", E, "The epoch-0 evaluation (before the first update) is missing or invalid.",
+         "Epoch 0 is the model before any update: the loop measures its validation loss first and "
+         "records it in the file `per_epoch_artifacts.initial_eval` names, so the regime's cap judges the "
+         "start itself. Without it the cap could only see a loss after a whole epoch of training, which "
+         "hides a cold start run as a finetune.")
+register("PV518", "success-without-improvement", E, "The run reports success but never beat its epoch-0 loss.",
+         "`convergence.success_requires_improvement`: COMPLETED or EARLY_STOP requires the best "
+         "validation loss of epochs 1..N to be strictly below the epoch-0 loss. A run that got worse "
+         "ends with NO_IMPROVEMENT (exit 6).")

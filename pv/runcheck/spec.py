@@ -37,6 +37,14 @@ class RunSpec:
     placeholder_loss: float
     placeholder_max_wall_seconds: float
     paths: dict[str, tuple] = field(default_factory=dict)  # what -> YAML path, for located findings
+    # v1.6.0: epoch 0 is measured before the first update and recorded in its own file; epoch
+    # checkpoints start at first_epoch; the regime's cap holds at every epoch; success needs improvement.
+    initial_eval_template: str | None = None
+    initial_eval_fields: list[str] = field(default_factory=list)
+    first_epoch: int = 0
+    cap_every_epoch: bool = False
+    success_requires_improvement: bool = False
+    optional_step_fields: list[StepField] = field(default_factory=list)
 
     def epoch_zero_cap(self, kind: str, vocab_size: int | None) -> float:
         names = {} if vocab_size is None else {"vocab_size": float(vocab_size)}
@@ -73,26 +81,31 @@ def read_spec(doc: Document) -> tuple[RunSpec | None, list[Finding]]:
             return None
         return value
 
-    steps: list[StepField] = []
-    required = need(("per_step_metrics", "required"), list, "the list of per-step fields")
-    for i, item in enumerate(required or []):
-        name = need(("per_step_metrics", "required", i, "name"), str, "a field name")
-        ftype = need(("per_step_metrics", "required", i, "type"), str, "a field type (int or float)")
-        if name is None or ftype is None:
-            continue
-        if ftype not in ("int", "float"):
-            findings.append(doc.finding(("per_step_metrics", "required", i, "type"), "PV514",
-                                        f"field type {ftype!r} is not int or float"))
-            continue
-        bounds = []
-        for key in ("minimum", "maximum"):
-            value = item.get(key) if isinstance(item, dict) else None
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-                findings.append(doc.finding(("per_step_metrics", "required", i, key), "PV514",
-                                            f"{key} of {name} must be a number"))
-                value = None
-            bounds.append(value)
-        steps.append(StepField(name, ftype, *bounds))
+    def step_fields(block: str, items: list | None) -> list[StepField]:
+        fields: list[StepField] = []
+        for i, item in enumerate(items or []):
+            name = need(("per_step_metrics", block, i, "name"), str, "a field name")
+            ftype = need(("per_step_metrics", block, i, "type"), str, "a field type (int or float)")
+            if name is None or ftype is None:
+                continue
+            if ftype not in ("int", "float"):
+                findings.append(doc.finding(("per_step_metrics", block, i, "type"), "PV514",
+                                            f"field type {ftype!r} is not int or float"))
+                continue
+            bounds = []
+            for key in ("minimum", "maximum"):
+                value = item.get(key) if isinstance(item, dict) else None
+                if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                    findings.append(doc.finding(("per_step_metrics", block, i, key), "PV514",
+                                                f"{key} of {name} must be a number"))
+                    value = None
+                bounds.append(value)
+            fields.append(StepField(name, ftype, *bounds))
+        return fields
+
+    steps = step_fields("required", need(("per_step_metrics", "required"), list, "the list of per-step fields"))
+    optional_items = doc.get(("per_step_metrics", "optional"))
+    optional = step_fields("optional", optional_items if isinstance(optional_items, list) else None)
 
     meta_fields = need(("per_epoch_artifacts", "metadata_json", "required_fields"), list,
                        "the metadata field list")
@@ -130,10 +143,36 @@ def read_spec(doc: Document) -> tuple[RunSpec | None, list[Finding]]:
     p_loss = need(("placeholder_fingerprint", "loss_value"), (int, float), "the placeholder loss value")
     p_wall = need(("placeholder_fingerprint", "max_epoch_wall_seconds"), (int, float),
                   "the wall-time bound of a placeholder epoch")
+    initial_t = doc.get(("per_epoch_artifacts", "initial_eval", "path_template"))
+    initial_fields = doc.get(("per_epoch_artifacts", "initial_eval", "required_fields"))
+    if initial_t is not None:
+        initial_t = need(("per_epoch_artifacts", "initial_eval", "path_template"), str,
+                         "the path template of the epoch-0 evaluation")
+        initial_fields = need(("per_epoch_artifacts", "initial_eval", "required_fields"), list,
+                              "the fields of the epoch-0 evaluation")
+        if initial_t is not None:
+            try:
+                expand_template(initial_t, Path("run"), 0)
+            except ValueError as exc:
+                findings.append(doc.finding(("per_epoch_artifacts", "initial_eval", "path_template"), "PV514",
+                                            str(exc)))
+    first_epoch = doc.get(("per_epoch_artifacts", "checkpoint", "first_epoch"))
+    if first_epoch is not None:
+        first_epoch = need(("per_epoch_artifacts", "checkpoint", "first_epoch"), int,
+                           "the number of the first epoch with a checkpoint (0 or 1)")
+    every = doc.get(("training_regime", "regime_cap_at_every_epoch"))
+    improve = doc.get(("convergence", "success_requires_improvement"))
+    for path, value in ((("training_regime", "regime_cap_at_every_epoch"), every),
+                        (("convergence", "success_requires_improvement"), improve)):
+        if value is not None and not isinstance(value, bool):
+            findings.append(doc.finding(path, "PV514", f"`{'.'.join(path)}` must be true or false"))
     if findings:
         return None, findings
     return RunSpec(steps, list(meta_fields), ckpt_t, meta_t, caps, str(growth), min_epochs,  # type: ignore[arg-type]
-                   float(p_loss), float(p_wall)), findings
+                   float(p_loss), float(p_wall), initial_eval_template=initial_t,
+                   initial_eval_fields=[str(f) for f in initial_fields or []], first_epoch=int(first_epoch or 0),
+                   cap_every_epoch=every is True, success_requires_improvement=improve is True,
+                   optional_step_fields=optional), findings
 
 
 def _try_expr(doc: Document, path: tuple, text: str, names: dict[str, float], findings: list[Finding]) -> None:

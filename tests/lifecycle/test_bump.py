@@ -159,12 +159,14 @@ def test_cli_bumps_in_place_and_previews_with_diff(tmp_path: Path) -> None:
     preview = run_pv("bump", "minor", "-m", "tighter cap", "--date", "2026-12-31", "--diff", "--root",
                      str(tmp_path), str(contract))
     assert preview.returncode == 0, preview.stderr
-    assert '+    - "1.6.0 (2026-12-31): tighter cap"' in preview.stdout
+    major, minor, _ = re.search(r'^  version: "([^"]+)"', original, re.M).group(1).split(".")
+    current, following = f"{major}.{minor}.0", f"{major}.{int(minor) + 1}.0"  # the repo contract's version today
+    assert f'+    - "{following} (2026-12-31): tighter cap"' in preview.stdout
     assert contract.read_text(encoding="utf-8") == original
     done = run_pv("bump", "minor", "-m", "tighter cap", "--date", "2026-12-31", "--root", str(tmp_path))
     assert done.returncode == 0, done.stderr
-    assert "1.5.0 -> 1.6.0" in done.stdout
-    assert 'version: "1.6.0"' in contract.read_text(encoding="utf-8")
+    assert f"{current} -> {following}" in done.stdout
+    assert f'version: "{following}"' in contract.read_text(encoding="utf-8")
     validate = run_pv("validate", "--root", str(tmp_path), "--select", "PV2", "--no-cache", str(contract))
     assert validate.returncode == 0, validate.stdout
 

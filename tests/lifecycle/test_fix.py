@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -124,15 +125,19 @@ def test_fix_on_a_damaged_copy_of_this_repository_contract(tmp_path: Path) -> No
     shutil.copytree(REPO_ROOT / "pv", tmp_path / "pv", ignore=shutil.ignore_patterns("__pycache__"))
     original = (REPO_ROOT / "contracts" / "training-loop-pretrain-v1.yaml").read_text(encoding="utf-8")
     damaged = original.replace("    evidence_discharged_by:", "    evidence_discharge_by:", 1)
-    start = damaged.index('    - "1.5.0 (2026-11-25)')
-    end = damaged.index('    - "1.4.0 (2026-11-25)')
+    # The current version's changelog entry goes (whatever the repo contract's version is today).
+    version = re.search(r'^  version: "([^"]+)"', original, re.M).group(1)
+    updated = re.search(r'^  updated: "([^"]+)"', original, re.M).group(1)
+    start = damaged.index(f'    - "{version} (')
+    end = damaged.index('    - "', start + 1)
     damaged = damaged[:start] + damaged[end:]
     contract = tmp_path / "contracts" / "training-loop-pretrain-v1.yaml"
     contract.write_text(damaged, encoding="utf-8")
     preview = run_pv("validate", "--diff", "--root", str(tmp_path), "--skip", "formulas", str(contract))
     assert preview.returncode == 1
     assert "+    evidence_discharged_by:" in preview.stdout
-    assert '+    - "1.5.0 (2026-11-25): no entry was written for this version; describe the change"' in preview.stdout
+    stub = f'+    - "{version} ({updated}): no entry was written for this version; describe the change"'
+    assert stub in preview.stdout
     assert contract.read_text(encoding="utf-8") == damaged
     fixed = run_pv("validate", "--fix", "--root", str(tmp_path), "--skip", "formulas", str(contract))
     assert "fixed 2 finding(s) in 1 file(s)" in fixed.stderr, fixed.stderr

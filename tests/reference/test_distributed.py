@@ -15,8 +15,8 @@ from refhelpers import read_json, read_metrics, tiny_cli_args
 CASES = {
     # A NaN on rank 1 only, at step 13 (epoch 1).
     "nan-on-one-rank": ("nan_loss:step=13,rank=1", 4, "NUMERICAL_INSTABILITY", 13, 1),
-    # Rank 1 alone sees a validation loss of 30 at epoch 1; rank 0's own loss would pass.
-    "val-loss-on-one-rank": ("val_loss:epoch=1,value=30,rank=1", 3, "DIVERGENCE", 20, 1),
+    # Rank 1 alone sees a validation loss of 30 at epoch 2; rank 0's own loss would pass.
+    "val-loss-on-one-rank": ("val_loss:epoch=2,value=30,rank=1", 3, "DIVERGENCE", 20, 1),
 }
 
 
@@ -52,8 +52,9 @@ def test_ranks_abort_together(tmp_path, case):
     assert status["steps"] == steps and status["epochs_completed"] == epochs_done
     # Only rank 0 wrote: one record per global step, one pair per completed epoch.
     assert [r["step"] for r in read_metrics(run_dir)] == list(range(steps))
-    assert sorted(p.name for p in (run_dir / "ckpt").iterdir()) == ["epoch-000.metadata.json", "epoch-000.pt"]
-    assert read_json(run_dir / "ckpt" / "epoch-000.metadata.json")["tokens_seen"] == 10 * 2 * 8 * 32
+    assert sorted(p.name for p in (run_dir / "ckpt").iterdir()) == [
+        "epoch-001.metadata.json", "epoch-001.pt", "step-00000000.metadata.json", "step-00000000.pt"]
+    assert read_json(run_dir / "ckpt" / "epoch-001.metadata.json")["tokens_seen"] == 10 * 2 * 8 * 32
 
 
 @pytest.mark.slow
@@ -79,18 +80,18 @@ def test_two_process_run_completes_and_passes_check_run(tmp_path):
     import torch
 
     from pv.reference import artifacts, distributed
-    from pv.reference.data import ShardStream, read_stdlib_corpus, split_corpus, validation_batches, windows
+    from pv.reference.data import ShardStream, builtin_corpus, split_corpus, validation_batches, windows
     from pv.reference.model import lm_loss
     from pv.reference.train import TrainConfig, Trainer
 
     cfg = TrainConfig.from_dict(read_json(run_dir / "config.json"))
     model = Trainer(cfg, distributed.DistContext()).model
-    train_tokens, val_tokens = split_corpus(read_stdlib_corpus(cfg.corpus_bytes))
+    train_tokens, val_tokens = split_corpus(builtin_corpus(cfg.corpus_bytes))
     with torch.no_grad():
         step0 = [lm_loss(model(x), y).item() for x, y in (
             ShardStream(windows(train_tokens, cfg.context), cfg.batch_size, cfg.seed, rank, 2).batch(0)
             for rank in (0, 1))]
-        members = artifacts.read_checkpoint(artifacts.checkpoint_path(run_dir, 0))
+        members = artifacts.read_checkpoint(artifacts.checkpoint_path(run_dir, 1))
         model.load_state_dict(torch.load(io.BytesIO(members["model.pt"]), weights_only=True))
         model.eval()
         val = []
@@ -99,7 +100,7 @@ def test_two_process_run_completes_and_passes_check_run(tmp_path):
             val.append(sum(lm_loss(model(x), y).item() for x, y in batches) / len(batches))
     assert abs(step0[0] - step0[1]) > 1e-4, "the ranks train on different batches"
     assert read_metrics(run_dir)[0]["train_loss"] == pytest.approx(sum(step0) / 2, abs=1e-5)
-    assert read_json(artifacts.metadata_path(run_dir, 0))["val_loss"] == pytest.approx(sum(val) / 2, abs=1e-5)
+    assert read_json(artifacts.metadata_path(run_dir, 1))["val_loss"] == pytest.approx(sum(val) / 2, abs=1e-5)
 
 
 @pytest.mark.contract("GATE-TRAIN-013")
@@ -115,6 +116,6 @@ def test_only_rank_zero_writes(tiny_config):
     main = Trainer(main_cfg, distributed.DistContext(rank=0)).fit()
     other = Trainer(other_cfg, distributed.DistContext(rank=1)).fit()
     assert main.status.value == other.status.value == "COMPLETED"
-    assert other.epochs_completed == 1 and other.steps == 10 and len(other.history) == 1
+    assert other.epochs_completed == 1 and other.steps == 10 and len(other.history) == 2
     assert (Path(main_cfg.run_dir) / "status.json").is_file()
     assert not Path(other_cfg.run_dir).exists(), "rank 1 wrote artifacts"

@@ -9,7 +9,8 @@ import sys
 def test_light_modules_do_not_import_torch():
     code = ("import sys\n"
             "import pv.reference.regime, pv.reference.convergence, pv.reference.hparams, pv.reference.status\n"
-            "import pv.reference.faults, pv.reference.artifacts, pv.runcheck.check, pv.runcheck.spec\n"
+            "import pv.reference.faults, pv.reference.artifacts, pv.reference.flops, pv.runcheck.check\n"
+            "import pv.runcheck.spec\n"
             "import pv.commands.check_run, pv.commands.pretrain\n"
             "assert 'torch' not in sys.modules, 'torch was imported'\n"
             "print('light')\n")

@@ -80,7 +80,7 @@ def test_absent_synthetic_flag_means_real_compute(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert read_json(run_dir / "config.json")["synthetic"] is False
     assert read_json(run_dir / "status.json")["compute"] == "real"
-    assert read_json(run_dir / "ckpt" / "epoch-000.metadata.json")["compute"] == "real"
+    assert read_json(run_dir / "ckpt" / "epoch-001.metadata.json")["compute"] == "real"
     losses = [r["train_loss"] for r in read_metrics(run_dir)]
     assert abs(losses[0] - math.log(256)) < 0.3, "an untrained byte model starts near ln(256)"
     assert losses[-1] < losses[0] - 0.3, "and learns"
@@ -98,9 +98,9 @@ def test_absent_synthetic_flag_means_real_compute(tmp_path, monkeypatch):
     x, y = fresh.stream.batch(0)
     with torch.no_grad():
         assert losses[0] == pytest.approx(lm_loss(fresh.model(x), y).item(), abs=1e-5)
-    members = artifacts.read_checkpoint(artifacts.checkpoint_path(run_dir, 0))
+    members = artifacts.read_checkpoint(artifacts.checkpoint_path(run_dir, 1))
     fresh.model.load_state_dict(torch.load(io.BytesIO(members["model.pt"]), weights_only=True))
-    val_loss = read_json(artifacts.metadata_path(run_dir, 0))["val_loss"]
+    val_loss = read_json(artifacts.metadata_path(run_dir, 1))["val_loss"]
     with torch.no_grad():
         recomputed = sum(lm_loss(fresh.model(x), y).item() for x, y in fresh.val) / len(fresh.val)
     assert recomputed == pytest.approx(val_loss, abs=1e-5)
@@ -142,14 +142,14 @@ def test_finetune_mode_starts_from_given_weights(tmp_path):
     assert _invoke(tiny_cli_args(base, epochs=1, steps_per_epoch=30, warmup_steps=5)).exit_code == 0
     tuned = tmp_path / "tuned"
     result = _invoke(tiny_cli_args(tuned, epochs=1, steps_per_epoch=3)
-                     + ["--mode", "finetune", "--init-from", str(base / "ckpt" / "epoch-000.pt")])
+                     + ["--mode", "finetune", "--init-from", str(base / "ckpt" / "epoch-001.pt")])
     assert result.exit_code == 0, result.output
     first = read_metrics(tuned)[0]["train_loss"]
     assert first < read_metrics(base)[0]["train_loss"] - 1.0
     assert read_json(tuned / "config.json")["regime"] == {"kind": "finetune"}
     wrong_vocab = _invoke(tiny_cli_args(tmp_path / "v", epochs=1, steps_per_epoch=1, vocab_size=300)
-                          + ["--init-from", str(base / "ckpt" / "epoch-000.pt")])
-    assert wrong_vocab.exit_code == 2 and "vocab size 256" in wrong_vocab.output
+                          + ["--init-from", str(base / "ckpt" / "epoch-001.pt")])
+    assert wrong_vocab.exit_code == 2 and "vocab_size 256 (this run: 300)" in wrong_vocab.output
 
 
 def test_interrupt_and_io_errors_are_reported_not_raised(tmp_path, monkeypatch):

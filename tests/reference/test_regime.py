@@ -10,9 +10,11 @@ from refhelpers import read_json, read_metrics
 
 from pv.reference.regime import (
     TrainingRegime,
+    check_growth,
     check_non_divergence,
     divergence_reason,
     epoch_zero_val_loss_limit,
+    within_regime_cap,
 )
 
 GPT2_VOCAB = 50257
@@ -85,18 +87,42 @@ def test_regime_serialises_tagged_by_kind():
 
 
 @pytest.mark.contract("GATE-TRAIN-005")
-def test_real_cold_start_at_gpt2_vocab(tiny_config):
-    """A real untrained model with V = 50257 starts near ln(V): from_scratch passes, finetune aborts."""
-    from pv.reference.train import run
+def test_regime_cap_holds_at_every_epoch():
+    small = TrainingRegime.from_scratch(256)  # cap 2·ln 256 = 11.09
+    # Issue 12's trace: each epoch less than double the one before, yet 11.94 is above the cap.
+    assert check_non_divergence(1, [5.55, 6.86, 11.94], small) is True
+    assert check_non_divergence(2, [5.55, 6.86, 11.94], small) is False
+    assert "holds at every epoch" in divergence_reason(2, [5.55, 6.86, 11.94], small)
+    assert check_non_divergence(2, [5.55, 6.86, 10.0], small) is True
+    assert check_non_divergence(3, [6.0, 9.0, 9.5, 10.5], FINETUNE) is False, "finetune: 10.0 at every epoch"
+    assert check_non_divergence(3, [6.0, 9.0, 9.5, 10.0], FINETUNE) is True
+    # The two halves, as the contract's formulas bind them: doubling alone, and the cap alone.
+    assert check_growth(2, [5.55, 6.86, 11.94]) is True and check_growth(1, [3.5, 7.1]) is False
+    assert within_regime_cap(2, [5.55, 6.86, 11.94], small) is False
+    assert within_regime_cap(1, [5.55, 6.86, 11.94], small) is True
 
-    ok = run(tiny_config(vocab_size=GPT2_VOCAB, epochs=1, steps_per_epoch=1, val_batches=1, corpus_bytes=60_000,
-                         batch_size=4))
-    assert ok.status.value == "COMPLETED"
-    assert abs(ok.history[0] - math.log(GPT2_VOCAB)) < 0.5
-    aborted = run(tiny_config(vocab_size=GPT2_VOCAB, regime=FINETUNE, epochs=1, steps_per_epoch=1,
-                              val_batches=1, corpus_bytes=60_000, batch_size=4))
-    assert aborted.status.value == "DIVERGENCE" and aborted.exit_code == 3
-    assert "finetune cap 10.0000" in aborted.message
+
+@pytest.mark.contract("GATE-TRAIN-005")
+def test_run_above_the_cap_later_aborts_though_it_grew_less_than_2x(tmp_path, monkeypatch):
+    """Issue 12's trace on a real run: epoch 0 is the real cold start (≈ ln 256 = 5.55), then 6.86 and
+    11.94, each less than double the one before; 11.94 breaks 2·ln 256 = 11.09."""
+    from click.testing import CliRunner
+    from refhelpers import tiny_cli_args
+
+    from pv.cli import cli
+    from pv.reference import train
+
+    real = train.Trainer.evaluate
+    trace = {1: 6.86, 2: 11.94}
+    monkeypatch.setattr(train.Trainer, "evaluate", lambda self, epoch: trace.get(epoch) or real(self, epoch))
+    run_dir = tmp_path / "drift"
+    result = CliRunner().invoke(cli, tiny_cli_args(run_dir, epochs=3, steps_per_epoch=5))
+    assert result.exit_code == 3, result.output
+    status = read_json(run_dir / "status.json")
+    assert status["status"] == "DIVERGENCE" and status["epochs_completed"] == 1
+    assert status["history"][1:] == [6.86, 11.94] and abs(status["history"][0] - math.log(256)) < 0.1
+    assert "exceeds the from_scratch cap 11.0904, which holds at every epoch" in status["message"]
+    assert not (run_dir / "ckpt" / "epoch-002.pt").exists()
 
 
 @pytest.mark.contract("GATE-TRAIN-005")
@@ -107,12 +133,12 @@ def test_divergence_aborts_the_run_with_its_exit_status(tiny_config, tmp_path):
     from pv.cli import cli
 
     run_dir = tmp_path / "diverged"
-    result = CliRunner().invoke(cli, tiny_cli_args(run_dir, epochs=3) + ["--inject-fault", "val_loss:epoch=1,value=50"])
+    result = CliRunner().invoke(cli, tiny_cli_args(run_dir, epochs=3) + ["--inject-fault", "val_loss:epoch=2,value=50"])
     assert result.exit_code == 3, result.output
     status = read_json(run_dir / "status.json")
     assert status["status"] == "DIVERGENCE" and status["epochs_completed"] == 1
-    assert (run_dir / "ckpt" / "epoch-000.pt").exists()
-    assert not (run_dir / "ckpt" / "epoch-001.pt").exists(), "a diverged epoch leaves no checkpoint"
+    assert (run_dir / "ckpt" / "epoch-001.pt").exists()
+    assert not (run_dir / "ckpt" / "epoch-002.pt").exists(), "a diverged epoch leaves no checkpoint"
 
 
 @pytest.mark.contract("GATE-TRAIN-007")

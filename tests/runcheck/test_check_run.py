@@ -114,32 +114,34 @@ def test_missing_artifacts_and_fields(run_copy):
 
 
 def test_optimizer_sha_mismatch(run_copy):
-    meta = run_copy / "ckpt" / "epoch-000.metadata.json"
+    meta = run_copy / "ckpt" / "epoch-001.metadata.json"
     _edit_json(meta, optimizer_state_sha="0" * 64)
     line = meta.read_text().splitlines().index(f'  "optimizer_state_sha": "{"0" * 64}",') + 1
-    assert ("PV508", "epoch-000.metadata.json", line) in _codes(run_copy)
+    assert ("PV508", "epoch-001.metadata.json", line) in _codes(run_copy)
 
 
 def test_divergence_uses_the_runs_regime_and_the_contracts_caps(run_copy, tmp_path):
-    meta = run_copy / "ckpt" / "epoch-002.metadata.json"
-    previous = json.loads((run_copy / "ckpt" / "epoch-001.metadata.json").read_text())["val_loss"]
+    meta = run_copy / "ckpt" / "epoch-003.metadata.json"
+    previous = json.loads((run_copy / "ckpt" / "epoch-002.metadata.json").read_text())["val_loss"]
     _edit_json(meta, val_loss=2 * previous + 0.01)
     assert [c[0] for c in _codes(run_copy)] == ["PV509"]
-    # The cap comes from the contract: tighten the from_scratch cap and epoch 0 fails too.
+    # The cap comes from the contract: tighten the from_scratch cap and epoch 0 (and, as the cap holds at
+    # every epoch, every other epoch) fails too.
     text = CONTRACT.read_text(encoding="utf-8").replace(
         'epoch_zero_val_loss_cap: "2·ln(vocab_size)"', 'epoch_zero_val_loss_cap: "0.1·ln(vocab_size)"')
     text = text.replace('formula: "2·ln(vocab_size)"', 'formula: "0.1·ln(vocab_size)"')  # the formulas block
     spec, findings = _spec(text, tmp_path)
     assert findings == []
-    assert [(c[0], c[1]) for c in _codes(run_copy, spec)] == [("PV509", "epoch-000.metadata.json"),
-                                                              ("PV509", "epoch-002.metadata.json")]
+    assert sorted((c[0], c[1]) for c in _codes(run_copy, spec)) == [
+        ("PV509", "epoch-001.metadata.json"), ("PV509", "epoch-002.metadata.json"),
+        ("PV509", "epoch-003.metadata.json"), ("PV509", "initial-eval.json")]
     # The regime recorded by the run picks the cap: as a finetune, 10.0 applies.
     _edit_json(run_copy / "config.json", regime={"kind": "finetune"})
-    assert [c[1] for c in _codes(run_copy, spec)] == ["epoch-002.metadata.json"]
+    assert [c[1] for c in _codes(run_copy, spec)] == ["epoch-003.metadata.json"]
 
 
 def test_placeholder_fingerprint(run_copy):
-    for epoch in range(3):
+    for epoch in (1, 2, 3):
         _edit_json(run_copy / "ckpt" / f"epoch-{epoch:03d}.metadata.json", train_loss=1.0, val_loss=1.0,
                    wall_seconds=0.01)
     for i in range(12):
@@ -236,11 +238,11 @@ def test_caps_from_formulas_must_agree_with_training_regime(run_copy, tmp_path):
 
 
 def test_metadata_must_summarise_its_step_records(run_copy):
-    _edit_step(run_copy, 3, lambda r: r.update(train_loss=r["train_loss"] + 0.5))  # epoch 0
-    _edit_json(run_copy / "ckpt" / "epoch-002.metadata.json", grad_norm_max=123.0)
+    _edit_step(run_copy, 3, lambda r: r.update(train_loss=r["train_loss"] + 0.5))  # epoch 1
+    _edit_json(run_copy / "ckpt" / "epoch-003.metadata.json", grad_norm_max=123.0)
     codes = _codes(run_copy)
-    assert [(c[0], c[1]) for c in codes] == [("PV516", "epoch-000.metadata.json"),
-                                             ("PV516", "epoch-002.metadata.json")]
+    assert [(c[0], c[1]) for c in codes] == [("PV516", "epoch-001.metadata.json"),
+                                             ("PV516", "epoch-003.metadata.json")]
 
 
 def test_json_python_cannot_hold_is_a_finding_not_a_traceback(run_copy):
@@ -264,11 +266,11 @@ def test_json_python_cannot_hold_is_a_finding_not_a_traceback(run_copy):
 def test_boundaries_are_inclusive(run_copy):
     """The contract's limits are ≤ and ≥: a loss of exactly twice the previous epoch's passes, and an
     early stop after exactly min_epochs_before_early_stop epochs is allowed."""
-    previous = json.loads((run_copy / "ckpt" / "epoch-001.metadata.json").read_text())["val_loss"]
-    _edit_json(run_copy / "ckpt" / "epoch-002.metadata.json", val_loss=2 * previous)
+    previous = json.loads((run_copy / "ckpt" / "epoch-002.metadata.json").read_text())["val_loss"]
+    _edit_json(run_copy / "ckpt" / "epoch-003.metadata.json", val_loss=2 * previous)
     _edit_json(run_copy / "status.json", status="EARLY_STOP", exit_code=0, epochs_completed=3)
     assert _codes(run_copy) == []
-    _edit_json(run_copy / "ckpt" / "epoch-002.metadata.json", val_loss=math.nextafter(2 * previous, math.inf))
+    _edit_json(run_copy / "ckpt" / "epoch-003.metadata.json", val_loss=math.nextafter(2 * previous, math.inf))
     assert [c[0] for c in _codes(run_copy)] == ["PV509"]
 
 
@@ -301,3 +303,41 @@ def test_an_oversized_json_file_is_not_read(run_copy, monkeypatch):
     monkeypatch.setattr(check, "MAX_JSON_BYTES", 64)  # the real cap is 16 MiB; config.json is ~600 bytes
     codes = _codes(run_copy)
     assert ("PV515", "config.json", 1) in codes
+
+
+@pytest.mark.contract("GATE-TRAIN-005")
+def test_check_run_applies_the_cap_at_every_epoch(run_copy):
+    """Issue 12's trace written into a real run: 6.86 then 11.94, each less than 2× the one before."""
+    for epoch, loss in ((1, 6.86), (2, 11.94), (3, 11.5)):
+        _edit_json(run_copy / "ckpt" / f"epoch-{epoch:03d}.metadata.json", val_loss=loss)
+    codes = _codes(run_copy)
+    # Both breaches are found, and the COMPLETED status of a run that never beat its start (≈ 5.5) too.
+    assert [(c[0], c[1]) for c in codes] == [("PV509", "epoch-002.metadata.json"),
+                                             ("PV509", "epoch-003.metadata.json"), ("PV518", "status.json")]
+    spec = _spec()[0]
+    message = next(f.message for f in check_run(spec, run_copy) if "epoch-002" in f.file)
+    assert "which holds at every epoch" in message
+
+
+@pytest.mark.contract("GATE-TRAIN-014")
+def test_epoch_zero_record_is_required_and_judged(run_copy):
+    initial = run_copy / "initial-eval.json"
+    data = json.loads(initial.read_text())
+    assert data["epoch"] == 0 and data["step"] == 0
+    _edit_json(initial, val_loss=11.2)  # above 2·ln 256 = 11.09: the cold start itself breaks the cap
+    assert ("PV509", "initial-eval.json") in [(c[0], c[1]) for c in _codes(run_copy)]
+    _edit_json(initial, val_loss="low")
+    assert ("PV517", "initial-eval.json") in [(c[0], c[1]) for c in _codes(run_copy)]
+    initial.unlink()
+    assert [(c[0], c[1]) for c in _codes(run_copy)] == [("PV517", "initial-eval.json")]
+
+
+@pytest.mark.contract("GATE-TRAIN-015")
+def test_success_without_improvement_is_refused(run_copy):
+    start = json.loads((run_copy / "initial-eval.json").read_text())["val_loss"]
+    for epoch, delta in ((1, 0.5), (2, 0.3), (3, 0.0)):  # every epoch at or above the start, under every cap
+        _edit_json(run_copy / "ckpt" / f"epoch-{epoch:03d}.metadata.json", val_loss=start + delta)
+    codes = _codes(run_copy)
+    assert [c[:2] for c in codes] == [("PV518", "status.json")], codes
+    _edit_json(run_copy / "ckpt" / "epoch-003.metadata.json", val_loss=start - 0.01)
+    assert _codes(run_copy) == []
