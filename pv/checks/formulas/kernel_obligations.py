@@ -364,7 +364,7 @@ def decide_all(candidates: list[Candidate], memo: Any) -> None:
     prepare_sympy()
     results = run_steps([step_for(c) for c, _ in todo], STEP_SECONDS, FILE_SECONDS)
     for (c, key), result in zip(todo, results, strict=True):
-        if not result.ok:
+        if not result.ok:  # run_steps has noted the limit (pv.core.limited): nothing of this file is cached
             c.outcome = Outcome("undecided", note=f"the prover did not finish ({result.error})")
             continue
         outcome = result.value
@@ -375,3 +375,7 @@ def decide_all(candidates: list[Candidate], memo: Any) -> None:
         data = to_data(outcome)
         if storable("obligation", data):
             memo.put(key, data)
+        else:  # reached by hitting a limit: neither this result nor the file's findings are cached
+            from pv.core import limited
+
+            limited.note()
