@@ -302,3 +302,17 @@ def test_shapes_from_the_equations_domain(run_formulas) -> None:
             domain: "x ∈ ℝ^h, W_q ∈ ℝ^{n_h*d_k × h}"
     """)
     assert "`h` and `n_h · d_k` differ" in only(found, "PV354").message
+
+
+def test_large_true_looking_statements_are_undecided_without_a_time_limit(run_formulas) -> None:
+    """rope-extrapolation-v1.yaml style: five symbols, true on every generated point. sympy is not
+    tried (it would run to its time limit, a verdict that could never be cached): undecided at once."""
+    from pv.core import limited
+
+    before = limited.count()
+    found = run_formulas("""
+        proof_obligations:
+          - formal: "(a^2 + b^2) * (c^2 + d^2 + e^2) >= 0"
+    """)
+    assert "obligations: 0 proved, 0 refuted, 1 undecided" in only(found, "PV300").message
+    assert limited.count() == before  # reached without a limit: cacheable
