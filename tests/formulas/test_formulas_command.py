@@ -74,7 +74,7 @@ def test_the_repo_contract_lists_its_section_formulas(repo_root: Path) -> None:
     assert cap["read_as"] == "2 · ln(vocab_size)" and cap["kind"] == "definition"
 
 
-@pytest.mark.parametrize("code", ["PV300", "PV350", "PV351", "PV352", "PV353"])
+@pytest.mark.parametrize("code", ["PV300", "PV350", "PV351", "PV352", "PV353", "PV354"])
 def test_explain_covers_every_new_rule(code: str) -> None:
     result = CliRunner().invoke(cli, ["explain", code], catch_exceptions=False)
     assert result.exit_code == 0 and code in result.output and len(result.output) > 200

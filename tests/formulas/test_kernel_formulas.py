@@ -261,3 +261,58 @@ def test_equation_definitions_reach_the_prover(run_formulas) -> None:
     assert [f.line for f in proved] == [11, 12] and "y_i = max(0, x_i)" in proved[0].message
     refuted = only(found, "PV320")  # s = k² - 2k < 0 at k = 1, with k ∈ ℤ, k ≥ 1 stated
     assert refuted.line == 13 and "k = 1" in refuted.message and "s = k ^ 2 - 2 · k" in refuted.message
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    # tensor-shape-flow-v1.yaml writes `[h] @ [V, h]^T → [V]`; without the transpose the shapes do not fit
+    ("[h] @ [V, h] → [V]", "the inner dimensions `h` and `V` differ"),
+    # lora-algebra-v1.yaml writes `A ∈ ℝ^{m×r}, B ∈ ℝ^{r×n}, A @ B ∈ ℝ^{m×n}`
+    ("A ∈ ℝ^{m×r}, B ∈ ℝ^{k×n}, A @ B ∈ ℝ^{m×n}", "`r` and `k` differ"),
+    ("A ∈ ℝ^{m×r}, B ∈ ℝ^{r×n}, A @ B ∈ ℝ^{n×m}", "has shape [m, n], not [n, m]"),
+    ("[4*128, 512] @ [512, 7] → [500, 7]", "not [500, 7]"),
+])
+def test_shape_mismatches_are_caught(run_formulas, text: str, fragment: str) -> None:
+    found = run_formulas(f"""
+        equations:
+          e:
+            formula: "{text}"
+    """)
+    assert fragment in only(found, "PV354").message
+
+
+@pytest.mark.parametrize("text", [
+    "[h] @ [V, h]^T → [V]",
+    "A ∈ ℝ^{m×r}, B ∈ ℝ^{r×n}, A @ B ∈ ℝ^{m×n}",
+    "[4*128, 512] @ [512, 7] → [512, 7]",
+    "gate/up: [h]→[d_ff], down: [d_ff]→[h]",  # a layer's mapping between plain literals: no equality claimed
+])
+def test_fitting_shapes_and_mappings_give_no_finding(run_formulas, text: str) -> None:
+    assert not any(f.code == "PV354" for f in run_formulas(f"""
+        equations:
+          e:
+            formula: "{text}"
+    """))
+
+
+def test_shapes_from_the_equations_domain(run_formulas) -> None:
+    found = run_formulas("""
+        equations:
+          q:
+            formula: "Q = x @ W_q"
+            domain: "x ∈ ℝ^h, W_q ∈ ℝ^{n_h*d_k × h}"
+    """)
+    assert "`h` and `n_h · d_k` differ" in only(found, "PV354").message
+
+
+def test_large_true_looking_statements_are_undecided_without_a_time_limit(run_formulas) -> None:
+    """rope-extrapolation-v1.yaml style: five symbols, true on every generated point. sympy is not
+    tried (it would run to its time limit, a verdict that could never be cached): undecided at once."""
+    from pv.core import limited
+
+    before = limited.count()
+    found = run_formulas("""
+        proof_obligations:
+          - formal: "(a^2 + b^2) * (c^2 + d^2 + e^2) >= 0"
+    """)
+    assert "obligations: 0 proved, 0 refuted, 1 undecided" in only(found, "PV300").message
+    assert limited.count() == before  # reached without a limit: cacheable

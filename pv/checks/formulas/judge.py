@@ -43,8 +43,32 @@ def _false_message(reading: Reading, node: Compare, index: int, link) -> tuple[s
     return message, hint
 
 
+def _shape_mismatches(readings: list[Reading]) -> dict[int, list]:
+    """PV354 per reading: shapes declared in the equation's domain (`W ∈ ℝ^{m×n}`) apply to its formulas."""
+    from pv.checks.formulas.shapes import declared_shapes, mismatches
+
+    declared: dict[str, dict] = {}
+    for reading in readings:
+        if reading.node is not None and reading.site.kind == "domain" and reading.site.group:
+            declared.setdefault(reading.site.group, {}).update(declared_shapes(reading.node, reading.site.text))
+    out: dict[int, list] = {}
+    for reading in readings:
+        if reading.node is None or "@" not in reading.site.text and "[" not in reading.site.text \
+                and "∈" not in reading.site.text:
+            continue
+        try:
+            found = mismatches(reading.node, reading.site.text, declared.get(reading.site.group),
+                               reading.bindings)
+        except RecursionError:
+            found = []
+        if found:
+            out[id(reading)] = found
+    return out
+
+
 def findings(doc: Document, readings: list[Reading]) -> list[Finding]:
     out: list[Finding] = []
+    shape_mismatches = _shape_mismatches(readings)
     for reading in readings:
         if reading.status == "placeholder" and is_required(reading):
             field = reading.site.path[-1]
@@ -54,6 +78,9 @@ def findings(doc: Document, readings: list[Reading]) -> list[Finding]:
         for link in reading.false_links:
             message, hint = _false_message(reading, link.node, link.index, link)
             out.append(_at(doc, reading, link.start, link.end, "PV350", message, hint=hint))
+        for mismatch in shape_mismatches.get(id(reading), []):
+            out.append(_at(doc, reading, mismatch.start, mismatch.end, "PV354", mismatch.message,
+                           hint="fix the dimensions or the order of the operands (`^T` transposes)"))
         for start, end in reading.ambiguous:
             text = reading.site.text[start:end]
             out.append(_at(doc, reading, start, end, "PV352", f"`…{text}…` reads as (…/…)·…: "

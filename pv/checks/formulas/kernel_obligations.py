@@ -46,6 +46,10 @@ from pv.checks.formulas.nodes import (
 from pv.checks.formulas.outcome import Outcome
 
 SCREEN_POINTS = 200
+# The symbolic prover is tried on statements of at most this many symbols: a deterministic bound (a
+# larger statement that sympy would chew on until its time limit is reported undecided at once, and
+# that verdict can be cached, where a time limit's could not).
+MAX_PROVER_SYMBOLS = 3
 _SPACES = {"Reals": "real", "R": "real", "Integers": "integer", "Z": "integer", "Naturals": "natural",
            "N": "natural"}
 
@@ -342,6 +346,12 @@ def decide_all(candidates: list[Candidate], memo: Any) -> None:
             point = screen(c)
         except RecursionError:
             continue
+        if point is None and len(c.domains) > MAX_PROVER_SYMBOLS:
+            c.outcome = Outcome("undecided", "search", note=f"true on {SCREEN_POINTS} generated points; pv's "
+                                f"prover tries statements of at most {MAX_PROVER_SYMBOLS} symbols",
+                                points=SCREEN_POINTS, complete=True)
+            memo.put(key, to_data(c.outcome))
+            continue
         if point is not None and not c.stated:
             shown = {k: numeric.fmt(v, 10) for k, v in sorted(point.items())}
             c.outcome = Outcome("undecided", "search", shown, note="false at this point, which the "
@@ -364,7 +374,7 @@ def decide_all(candidates: list[Candidate], memo: Any) -> None:
     prepare_sympy()
     results = run_steps([step_for(c) for c, _ in todo], STEP_SECONDS, FILE_SECONDS)
     for (c, key), result in zip(todo, results, strict=True):
-        if not result.ok:
+        if not result.ok:  # run_steps has noted the limit (pv.core.limited): nothing of this file is cached
             c.outcome = Outcome("undecided", note=f"the prover did not finish ({result.error})")
             continue
         outcome = result.value
@@ -375,3 +385,7 @@ def decide_all(candidates: list[Candidate], memo: Any) -> None:
         data = to_data(outcome)
         if storable("obligation", data):
             memo.put(key, data)
+        else:  # reached by hitting a limit: neither this result nor the file's findings are cached
+            from pv.core import limited
+
+            limited.note()

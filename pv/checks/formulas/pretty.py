@@ -7,7 +7,22 @@ re-parse to the same tree (tests/formulas/test_notation.py checks the round trip
 
 from __future__ import annotations
 
-from pv.checks.formulas.nodes import BinOp, Compare, Cond, Logic, Many, Neg, Node, Not, Note, Num, Quant, Reduce, show
+from pv.checks.formulas.nodes import (
+    BinOp,
+    Compare,
+    Cond,
+    Logic,
+    Many,
+    Neg,
+    Node,
+    Not,
+    Note,
+    Num,
+    Quant,
+    Reduce,
+    Vector,
+    show,
+)
 
 _SIGN = {"<=": "≤", ">=": "≥", "!=": "≠", "*": "·", "implies": "⟹", "iff": "⟺", "in": "∈", "notin": "∉",
          "subset": "⊆", "and": "∧", "or": "∨", "union": "∪", "intersect": "∩"}
@@ -54,6 +69,8 @@ def pretty(node: Node) -> str:
         for op, operand in zip(node.ops, node.operands[1:], strict=True):
             out += f" {_SIGN.get(op, op)} {_side(operand, _LEVEL['compare'], strict=True)}"
         return out
+    if isinstance(node, Logic) and node.op == "implies" and isinstance(node.operands[1], Vector):
+        return f"{pretty(node.operands[0])} → {pretty(node.operands[1])}"  # a shape computed: `[h] @ W → [V]`
     if isinstance(node, Logic):
         level = _LEVEL[node.op]
         strict = node.op in ("implies", "iff")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pv.checks.formulas.lexer import FormulaError, Token, describe
 from pv.checks.formulas.nodes import (
     BinOp,
+    Call,
     Compare,
     Dots,
     Interval,
@@ -336,6 +337,8 @@ def _core(node: Node) -> Node:
 def _check_logic(node: Node) -> None:
     """Connectives join statements: `tokens -> [seq_len, 4096]` is a mapping, not an implication."""
     for part in walk(node):
+        if isinstance(part, Logic) and part.op == "implies" and _shape_computation(part):
+            continue  # `[h] @ [V, h]^T → [V]`: a shape computed, read by pv.checks.formulas.shapes
         if isinstance(part, Logic):
             for operand in part.operands:
                 core = _core(operand)
@@ -343,6 +346,27 @@ def _check_logic(node: Node) -> None:
                     word = {"implies": "→", "iff": "⟺", "and": "∧", "or": "∨"}[part.op]
                     raise FormulaError(f"`{word}` joins values here, not statements (a mapping?)", operand.start,
                                        reason="connective between values")
+
+
+def _shape_computation(node: Logic) -> bool:
+    """`[h] @ [V, h]^T → [V]`: an operation on shape literals, then the shape it gives.
+
+    `[h] → [d_ff]` between two plain literals is a layer's mapping, not an equality of shapes.
+    """
+    left, right = (_core(o) for o in node.operands)
+    return isinstance(left, BinOp | Call) and _shape_term(left) and isinstance(right, Vector) and right.bracket == "["
+
+
+def _shape_term(node: Node) -> bool:
+    """A shape literal `[a, b]`, or `@` / `^T` of shape literals."""
+    node = _core(node)
+    if isinstance(node, Vector):
+        return node.bracket == "["
+    if isinstance(node, BinOp) and node.op == "@":
+        return _shape_term(node.left) and _shape_term(node.right)
+    if isinstance(node, Call) and node.func == "transpose":
+        return _shape_term(node.args[0])
+    return False
 
 
 def _distribute_membership(items: list[Node]) -> list[Node]:

@@ -112,3 +112,9 @@ register("PV353", "formula-restated-differently", W, "A formula written outside 
          "`formulas.definitions`). pv reads every whole string outside the section that is a formula over "
          "the declared symbols and checks that it is one of the definitions, so the two cannot drift "
          "apart. The message names the closest definition.")
+register("PV354", "shape-mismatch", E, "Shapes in a contract's formula do not fit together.",
+         "pv reads shapes where authors write them: shape literals `[h] @ [V, h]^T → [V]` and memberships "
+         "`A ∈ ℝ^{m×r}, B ∈ ℝ^{r×n}, A @ B ∈ ℝ^{m×n}` (in the same string or the equation's `domain`). `@` "
+         "needs equal inner dimensions and gives the outer ones; `^T` swaps the last two. Dimensions are "
+         "equal when written the same or equal as numbers once the equation's values are bound; the message "
+         "names the two that differ.")
