@@ -26,7 +26,11 @@ from pv.lsp.checking import Checker, FormulaMemo
 
 log = logging.getLogger("pv.lsp")
 
-MAX_DEBOUNCE = 0.25  # seconds; a change waits as long as its document's last check took, at most this
+# Debounce: a change to a document whose last check took under FAST_CHECK seconds is checked at once
+# (the check costs less than waiting would); a slower one waits as long as that check took, at most
+# MAX_DEBOUNCE, so a burst of keystrokes costs one check. Changes during a check are coalesced anyway.
+FAST_CHECK = 0.05
+MAX_DEBOUNCE = 0.25
 CONTRACT_SUFFIXES = (".yaml", ".yml")
 
 Publish = Callable[[str, "int | None", list[Finding], str], None]
@@ -126,7 +130,7 @@ class Session:
         doc.generation += 1
         if doc.task is not None and not doc.task.done():
             return  # the running loop sees the new generation and checks the latest text
-        delay = 0.0 if immediate else min(MAX_DEBOUNCE, doc.last_seconds)
+        delay = 0.0 if immediate else _debounce(doc)
         doc.task = asyncio.get_running_loop().create_task(self._check_loop(doc, delay))
 
     async def _check_loop(self, doc: OpenDoc, delay: float) -> None:
@@ -144,7 +148,7 @@ class Session:
                 return  # closed meanwhile
             if doc.generation != generation:
                 self.checks_dropped += 1
-                delay = min(MAX_DEBOUNCE, doc.last_seconds)
+                delay = _debounce(doc)
                 continue  # edited meanwhile: this result is stale
             doc.findings, doc.published_text = outcome.findings, text
             try:
@@ -192,6 +196,10 @@ class Session:
         if parsed_doc is not None:
             doc.last_good = parsed_doc
         return parsed_doc
+
+
+def _debounce(doc: OpenDoc) -> float:
+    return 0.0 if doc.last_seconds < FAST_CHECK else min(MAX_DEBOUNCE, doc.last_seconds)
 
 
 def _forget_evidence() -> None:

@@ -173,3 +173,12 @@ def test_test_ids_come_from_the_repository_only(tmp_path: Path) -> None:
     (outside / "test_out.py").write_text("def test_out():\n    assert 1\n", encoding="utf-8")
     (tmp_path / "linked").symlink_to(outside, target_is_directory=True)
     assert node_ids(tmp_path) == [("tests/test_a.py::test_one", 1)]
+
+
+def test_only_slow_documents_are_debounced() -> None:
+    from pv.lsp.session import OpenDoc, _debounce
+
+    doc = OpenDoc("file:///c.yaml", CONTRACT, REPO_ROOT, TEXT, 1)
+    for took, waits in ((0.0, 0.0), (0.02, 0.0), (0.1, 0.1), (3.0, 0.25)):
+        doc.last_seconds = took
+        assert _debounce(doc) == waits
