@@ -32,6 +32,7 @@ log = logging.getLogger("pv.lsp")
 FAST_CHECK = 0.05
 MAX_DEBOUNCE = 0.25
 CONTRACT_SUFFIXES = (".yaml", ".yml")
+CONFIG_FILES = ("pyproject.toml", "pv.toml", ".pv.toml")  # where pv's configuration may live
 
 Publish = Callable[[str, "int | None", list[Finding], str], None]
 
@@ -111,10 +112,9 @@ class Session:
 
     def files_changed(self, paths: list[Path]) -> None:
         """Files on disk changed: re-read configs that changed, forget parsed evidence, re-check."""
-        for path in paths:
-            if path.name == "pyproject.toml":
-                self.configs.pop(path.parent, None)
-                self.checkers.pop(path.parent, None)
+        if any(path.name in CONFIG_FILES for path in paths):
+            self.configs.clear()  # read again on the next check; the formula memos stay valid
+            self.checkers.clear()
         self.check_pool.submit(_forget_evidence)  # on the check thread, between two checks
         for uri in list(self.docs):
             self._schedule(uri, immediate=True)

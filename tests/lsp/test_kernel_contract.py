@@ -23,7 +23,6 @@ CONTRACT = ROOT / "contracts" / "attention-kernel-v1.yaml"
 TEXT = CONTRACT.read_text(encoding="utf-8")
 
 
-
 def shown(diags) -> set[tuple[str, int, int]]:
     return {(d.code, d.range.start.line, d.range.start.character) for d in diags}
 
