@@ -182,3 +182,16 @@ def test_only_slow_documents_are_debounced() -> None:
     for took, waits in ((0.0, 0.0), (0.02, 0.0), (0.1, 0.1), (3.0, 0.25)):
         doc.last_seconds = took
         assert _debounce(doc) == waits
+
+
+def test_skipped_checks_do_not_run(tmp_path: Path) -> None:
+    """The `skip` initialization option, as `pv validate --skip`: evidence is not even looked at."""
+    from pv.lsp.session import Session
+
+    text = TEXT.replace("tests/reference/test_metrics.py::test_every_step", "tests/nowhere.py::test_every_step", 1)
+    session = Session(lambda *args: None, skip=frozenset({"evidence", "formulas"}))
+    skipped = session.checker_for(REPO_ROOT).check(CONTRACT, text)
+    full = Checker(load_config(REPO_ROOT), frozenset({"formulas"})).check(CONTRACT, text)
+    assert "PV401" in {f.code for f in full.findings}
+    assert not any(f.code.startswith("PV4") for f in skipped.findings)
+    session.shutdown()
