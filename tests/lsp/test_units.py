@@ -195,3 +195,21 @@ def test_skipped_checks_do_not_run(tmp_path: Path) -> None:
     assert "PV401" in {f.code for f in full.findings}
     assert not any(f.code.startswith("PV4") for f in skipped.findings)
     session.shutdown()
+
+
+def test_definition_of_a_name_inside_a_formula_and_hover_of_a_symbol() -> None:
+    from pv.core.loader import load
+    from pv.lsp.definition import definition
+    from pv.lsp.hover import hover
+
+    doc, _ = load(CONTRACT, REPO_ROOT)
+    formula = 'formula: "uniform_random_baseline ≤ epoch_zero_cap_from_scratch"'
+    line = TEXT[:TEXT.index(formula)].count("\n") + 1
+    col = len(TEXT.splitlines()[line - 1].split("formula:")[0]) + len('formula: "uniform_random_baseline ≤ epoch_ze')
+    target = definition(TEXT, doc, line, col)
+    assert target is not None and target.file == CONTRACT
+    assert (target.line, target.col) == (TEXT[:TEXT.index("    epoch_zero_cap_from_scratch:")].count("\n") + 1, 5)
+    symbol = TEXT.index("    vocab_size:\n")
+    found = hover(TEXT, doc, TEXT[:symbol].count("\n") + 1, 7)
+    assert found is not None and found.markdown.startswith("**vocab_size** — symbol, defined here")
+    assert "integer ≥ 2" in found.markdown
