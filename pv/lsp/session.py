@@ -112,12 +112,38 @@ class Session:
 
     def files_changed(self, paths: list[Path]) -> None:
         """Files on disk changed: re-read configs that changed, forget parsed evidence, re-check."""
-        if any(path.name in CONFIG_FILES for path in paths):
+        config_changed = any(path.name in CONFIG_FILES for path in paths)
+        if config_changed:
             self.configs.clear()  # read again on the next check; the formula memos stay valid
             self.checkers.clear()
         self.check_pool.submit(_forget_evidence)  # on the check thread, between two checks
-        for uri in list(self.docs):
-            self._schedule(uri, immediate=True)
+        for uri, doc in list(self.docs.items()):
+            if config_changed or self._reads_other_files(doc):
+                self._schedule(uri, immediate=True)
+
+    def _reads_other_files(self, doc: OpenDoc) -> bool:
+        """Whether an impure check (evidence, peer files) has something to look at in the document."""
+        import importlib
+
+        from pv.checks import CHECKS
+
+        parsed = doc.parsed
+        if parsed is None or parsed[0] != doc.text:
+            return True  # not checked as it stands yet
+        if parsed[1] is None:
+            return False  # does not parse: only the loader's findings, which no other file changes
+        for spec in CHECKS:
+            if spec.pure or spec.name in self.skip:
+                continue
+            if spec.applies is None:
+                return True
+            module, name = spec.applies.split(":")
+            try:
+                if getattr(importlib.import_module(module), name)(parsed[1].data):
+                    return True
+            except Exception:
+                return True  # when in doubt, check
+        return False
 
     def shutdown(self) -> None:
         for pool in (self.check_pool, self.query_pool):

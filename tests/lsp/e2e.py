@@ -67,6 +67,10 @@ def open_doc(client: LanguageClient, path: Path, text: str | None = None, versio
     return item_uri
 
 
+def close(client: LanguageClient, item_uri: str) -> None:
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(item_uri)))
+
+
 def replace_all(client: LanguageClient, item_uri: str, text: str, version: int) -> None:
     client.diagnostics.pop(item_uri, None)
     client.text_document_did_change(types.DidChangeTextDocumentParams(

@@ -213,3 +213,19 @@ def test_definition_of_a_name_inside_a_formula_and_hover_of_a_symbol() -> None:
     found = hover(TEXT, doc, TEXT[:symbol].count("\n") + 1, 7)
     assert found is not None and found.markdown.startswith("**vocab_size** — symbol, defined here")
     assert "integer ≥ 2" in found.markdown
+
+
+def test_only_documents_that_read_other_files_are_rechecked_when_files_change(tmp_path: Path) -> None:
+    from pv.core.loader import load
+    from pv.lsp.session import OpenDoc, Session
+
+    session = Session(lambda *args: None)
+    gated = OpenDoc("file:///a.yaml", CONTRACT, REPO_ROOT, TEXT, 1)
+    gated.parsed = (TEXT, load(CONTRACT, REPO_ROOT)[0])
+    plain_text = 'metadata: {version: "1.0.0"}\n'
+    plain = OpenDoc("file:///b.yaml", tmp_path / "b.yaml", tmp_path, plain_text, 1)
+    plain.parsed = (plain_text, session.parse(plain, plain_text))
+    assert session._reads_other_files(gated) and not session._reads_other_files(plain)
+    plain.text = plain_text + "gates: [{id: G-1, evidence_discharged_by: [tests/x.py::test_y]}]\n"
+    assert session._reads_other_files(plain)  # edited since its last check
+    session.shutdown()
