@@ -62,7 +62,9 @@ async def test_hover_definition_and_completion(client: LanguageClient) -> None:
     doc = types.TextDocumentIdentifier(uri)
 
     hover = await client.text_document_hover_async(types.HoverParams(doc, position_of(TEXT, "Attention(Q", 2)))
-    assert "pv reads `Attention(Q, K, V) = (softmax((QK ^ T) / sqrt(d_k)) · V)`" in hover.contents.value
+    assert "pv reads: `Attention(Q, K, V) = softmax(QK^T / sqrt(d_k)) · V`" in hover.contents.value  # as pv formulas
+    hover = await client.text_document_hover_async(types.HoverParams(doc, position_of(TEXT, "for all i\"", 2)))
+    assert "pv reads: `∀ i: (Σ_{j} softmax(QK^T / sqrt(d_k))[ij]) = 1`" in hover.contents.value
     hover = await client.text_document_hover_async(types.HoverParams(doc, position_of(TEXT, "lib.rs::tests", 3)))
     assert "crates/attention/src/lib.rs:11" in hover.contents.value and "**counts**" in hover.contents.value
 
