@@ -38,11 +38,11 @@ class Outcome:
     formulas_reused: bool = False
 
 
-def apply_policy(findings: list[Finding], config: Config) -> list[Finding]:
+def apply_policy(file: str, text: str, findings: list[Finding], config: Config) -> list[Finding]:
     """The step `pv validate` applies once after the checks (today: [tool.pv] select/ignore).
 
-    Kept as this one call so config files, suppressions and a baseline, when pv
-    gains them, reach the editor by changing this function only.
+    The one place the server filters findings: config files, inline suppressions (read from
+    `text`) and a baseline reach the editor by changing this function alone.
     """
     from pv.core.selection import keep
 
@@ -124,4 +124,5 @@ class Checker:
             if memo is not None and not any(f.code == "PV900" for f in formula_findings):
                 memo.key, memo.lines, memo.findings = key, lines, formula_findings
             findings += formula_findings
-        return Outcome(apply_policy(findings, self.config), result.doc, time.perf_counter() - start, reused)
+        return Outcome(apply_policy(result.file, text, findings, self.config), result.doc,
+                       time.perf_counter() - start, reused)

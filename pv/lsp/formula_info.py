@@ -1,4 +1,4 @@
-"""Hover text for formulas: how pv's grammar read one, and its value at each claim.
+"""Hover text for formulas: how pv read one (as `pv formulas` shows it), and its value at each claim.
 
 Values are computed the way the formula check computes them, in a forked,
 time-limited step (`run_steps`), so a hostile formula cannot hang the server.
@@ -15,52 +15,48 @@ TOTAL_SECONDS = 5.0
 MAX_CLAIMS = 20
 
 
-def formula_path(doc: Document, path: YamlPath) -> tuple[str, Any] | None:
-    """("section", name) for a path inside a `formulas:` entry or a reference to one;
-    ("kernel", path) for a kernel contract's equation or proof obligation formula."""
+def section_formula(doc: Document, path: YamlPath) -> str | None:
+    """The name of the `formulas:` entry `path` is inside of, or that a `formulas:` list names there."""
     if len(path) >= 3 and path[0] == "formulas" and path[1] in ("definitions", "obligations"):
-        return "section", str(path[2])
+        return str(path[2])
     if len(path) == 4 and path[0] in ("invariants", "gates") and path[2] == "formulas":
         name = doc.get(path)
-        return ("section", name) if isinstance(name, str) else None
-    if len(path) >= 2 and path[0] == "equations" and path[-1] == "formula" and len(path) == 3:
-        return "kernel", path
-    if len(path) == 3 and path[0] == "proof_obligations" and path[2] == "formal":
-        return "kernel", path
+        return name if isinstance(name, str) else None
     return None
 
 
 def describe(doc: Document, path: YamlPath) -> str | None:
-    target = formula_path(doc, path)
-    if target is None:
-        return None
-    kind, what = target
-    if kind == "kernel":
-        return _kernel(doc, what)
-    return _section_formula(doc, what)
+    name = section_formula(doc, path)
+    if name is not None:
+        return _section_formula(doc, name)
+    return _kernel(doc, path)
 
 
 def _kernel(doc: Document, path: YamlPath) -> str | None:
-    text = doc.get(path)
-    if not isinstance(text, str):
-        return None
-    from pv.checks.formulas.grammar import FormulaError, parse
-    from pv.checks.formulas.nodes import show
+    """A kernel contract's formula string as `pv formulas` shows it: how pv read it, its closed statements."""
+    from pv.checks.formulas.kernel import read_contract
+    from pv.checks.formulas.report import kernel_entry
 
-    lines = [f"**formula** `{_short(text)}`", ""]
-    for piece in [p for p in text.replace(";", "\n").split("\n") if p.strip()][:10]:
-        try:
-            lines.append(f"- pv reads `{show(parse(piece, strict=False))}`")
-        except FormulaError as exc:
-            lines.append(f"- pv cannot read `{_short(piece)}`: {exc.message}")
-    lines += ["", "_Kernel-contract formulas are parsed, not evaluated; formulas in a `formulas:` "
-                  "section are checked._"]
+    reading = next((r for r in read_contract(doc.data) if r.site.path == tuple(path)), None)
+    if reading is None or reading.status in ("prose", "opted out"):
+        return None
+    entry = kernel_entry(doc, reading)
+    lines = [f"**{entry['kind']}** `{_short(entry['text'])}` — {entry['status']}", ""]
+    if "read_as" in entry:
+        lines.append(f"pv reads: `{entry['read_as']}`")
+    if "reason" in entry:
+        lines.append(f"pv cannot read it: {entry['reason']}")
+    if "bindings" in entry:
+        lines.append("with " + ", ".join(f"`{k}` = {v}" for k, v in entry["bindings"].items()))
+    for statement in entry.get("statements", []):
+        lines.append(f"- `{statement['statement']}`: **{statement['verdict']}** "
+                     f"({statement['left']} vs {statement['right']})")
     return "\n".join(lines)
 
 
 def _section_formula(doc: Document, name: str) -> str | None:
     from pv.checks.formulas.model import load_section
-    from pv.checks.formulas.nodes import show
+    from pv.checks.formulas.pretty import pretty
 
     section = load_section(doc)
     formula = section.formulas.get(name)
@@ -73,7 +69,7 @@ def _section_formula(doc: Document, name: str) -> str | None:
         problems = [f.message for f in section.findings if f.path.startswith(f"formulas.{formula.section}.{name}")]
         lines.append("pv cannot read it" + (f": {problems[0]}" if problems else "."))
         return "\n".join(lines)
-    lines.append(f"pv reads: `{show(formula.node)}`")
+    lines.append(f"pv reads: `{pretty(formula.node)}`")
     free = sorted(section.free_symbols(name))
     if free:
         domains = []

@@ -26,7 +26,7 @@ _SEVERITY = {Severity.ERROR: types.DiagnosticSeverity.Error, Severity.WARNING: t
              Severity.INFO: types.DiagnosticSeverity.Information}
 _KIND = {"id": types.CompletionItemKind.Reference, "formula": types.CompletionItemKind.Function,
          "test": types.CompletionItemKind.Method, "value": types.CompletionItemKind.EnumMember}
-WATCHED = ("**/*.py", "**/*.rs", "**/*.yaml", "**/*.yml", "**/pyproject.toml")
+WATCHED = ("**/*.py", "**/*.rs", "**/*.yaml", "**/*.yml", "**/pyproject.toml", "**/pv.toml", "**/.pv.toml")
 
 
 def _version() -> str:

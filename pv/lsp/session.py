@@ -26,8 +26,13 @@ from pv.lsp.checking import Checker, FormulaMemo
 
 log = logging.getLogger("pv.lsp")
 
-MAX_DEBOUNCE = 0.25  # seconds; a change waits as long as its document's last check took, at most this
+# Debounce: a change to a document whose last check took under FAST_CHECK seconds is checked at once
+# (the check costs less than waiting would); a slower one waits as long as that check took, at most
+# MAX_DEBOUNCE, so a burst of keystrokes costs one check. Changes during a check are coalesced anyway.
+FAST_CHECK = 0.05
+MAX_DEBOUNCE = 0.25
 CONTRACT_SUFFIXES = (".yaml", ".yml")
+CONFIG_FILES = ("pyproject.toml", "pv.toml", ".pv.toml")  # where pv's configuration may live
 
 Publish = Callable[[str, "int | None", list[Finding], str], None]
 
@@ -107,13 +112,38 @@ class Session:
 
     def files_changed(self, paths: list[Path]) -> None:
         """Files on disk changed: re-read configs that changed, forget parsed evidence, re-check."""
-        for path in paths:
-            if path.name == "pyproject.toml":
-                self.configs.pop(path.parent, None)
-                self.checkers.pop(path.parent, None)
+        config_changed = any(path.name in CONFIG_FILES for path in paths)
+        if config_changed:
+            self.configs.clear()  # read again on the next check; the formula memos stay valid
+            self.checkers.clear()
         self.check_pool.submit(_forget_evidence)  # on the check thread, between two checks
-        for uri in list(self.docs):
-            self._schedule(uri, immediate=True)
+        for uri, doc in list(self.docs.items()):
+            if config_changed or self._reads_other_files(doc):
+                self._schedule(uri, immediate=True)
+
+    def _reads_other_files(self, doc: OpenDoc) -> bool:
+        """Whether an impure check (evidence, peer files) has something to look at in the document."""
+        import importlib
+
+        from pv.checks import CHECKS
+
+        parsed = doc.parsed
+        if parsed is None or parsed[0] != doc.text:
+            return True  # not checked as it stands yet
+        if parsed[1] is None:
+            return False  # does not parse: only the loader's findings, which no other file changes
+        for spec in CHECKS:
+            if spec.pure or spec.name in self.skip:
+                continue
+            if spec.applies is None:
+                return True
+            module, name = spec.applies.split(":")
+            try:
+                if getattr(importlib.import_module(module), name)(parsed[1].data):
+                    return True
+            except Exception:
+                return True  # when in doubt, check
+        return False
 
     def shutdown(self) -> None:
         for pool in (self.check_pool, self.query_pool):
@@ -126,7 +156,7 @@ class Session:
         doc.generation += 1
         if doc.task is not None and not doc.task.done():
             return  # the running loop sees the new generation and checks the latest text
-        delay = 0.0 if immediate else min(MAX_DEBOUNCE, doc.last_seconds)
+        delay = 0.0 if immediate else _debounce(doc)
         doc.task = asyncio.get_running_loop().create_task(self._check_loop(doc, delay))
 
     async def _check_loop(self, doc: OpenDoc, delay: float) -> None:
@@ -144,7 +174,7 @@ class Session:
                 return  # closed meanwhile
             if doc.generation != generation:
                 self.checks_dropped += 1
-                delay = min(MAX_DEBOUNCE, doc.last_seconds)
+                delay = _debounce(doc)
                 continue  # edited meanwhile: this result is stale
             doc.findings, doc.published_text = outcome.findings, text
             try:
@@ -192,6 +222,10 @@ class Session:
         if parsed_doc is not None:
             doc.last_good = parsed_doc
         return parsed_doc
+
+
+def _debounce(doc: OpenDoc) -> float:
+    return 0.0 if doc.last_seconds < FAST_CHECK else min(MAX_DEBOUNCE, doc.last_seconds)
 
 
 def _forget_evidence() -> None:

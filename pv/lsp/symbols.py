@@ -62,12 +62,18 @@ def formula_names(doc: Document) -> dict[str, Definition]:
 
 
 def summary_of(doc: Document, item: YamlPath) -> str:
-    """A one-paragraph description of a defining item (its rule, description or formula)."""
+    """What a defining item says: its rule or description, then its formula and domain if it has them."""
     value = doc.get(item)
     if not isinstance(value, dict):
-        return str(value) if value is not None else ""
-    for key in ("rule", "description", "property", "formula", "domain", "prediction"):
+        return str(value) if isinstance(value, str | int | float) else ""
+    parts = []
+    for key in ("rule", "description", "property", "prediction"):
         text = value.get(key)
         if isinstance(text, str) and text.strip():
-            return " ".join(text.split())
-    return ""
+            parts.append(" ".join(text.split()))
+            break
+    for key, shown in (("formula", "formula: `{}`"), ("domain", "domain: {}")):
+        text = value.get(key)
+        if isinstance(text, str) and text.strip():
+            parts.append(shown.format(" ".join(text.split())))
+    return "\n\n".join(parts)

@@ -67,6 +67,10 @@ def open_doc(client: LanguageClient, path: Path, text: str | None = None, versio
     return item_uri
 
 
+def close(client: LanguageClient, item_uri: str) -> None:
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(item_uri)))
+
+
 def replace_all(client: LanguageClient, item_uri: str, text: str, version: int) -> None:
     client.diagnostics.pop(item_uri, None)
     client.text_document_did_change(types.DidChangeTextDocumentParams(
@@ -105,3 +109,15 @@ def position_of(text: str, needle: str, offset: int = 0, occurrence: int = 0) ->
     index += offset
     line = text.count("\n", 0, index)
     return types.Position(line, index - (text.rfind("\n", 0, index) + 1))
+
+
+def validate_positions(path: Path, root: Path) -> frozenset[tuple[str, int, int]]:
+    """What `pv validate` reports on the file after the same policy step, as (code, 0-based line, column)."""
+    from pv.core.config import load_config
+    from pv.core.engine import CheckContext, validate_file
+    from pv.lsp.checking import apply_policy
+
+    config = load_config(root)
+    result = validate_file(path, CheckContext(config))
+    findings = apply_policy(result.file, result.text or "", result.findings, config)
+    return frozenset((f.code, f.line - 1, f.col - 1) for f in findings)

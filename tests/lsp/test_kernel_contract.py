@@ -7,10 +7,15 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from pv.core.config import load_config
-from pv.core.engine import CheckContext, validate_file
-from pv.lsp.checking import apply_policy
-from tests.lsp.e2e import FIXTURES, diagnostics, edit, open_doc, position_of, replace_all
+from tests.lsp.e2e import (
+    FIXTURES,
+    diagnostics,
+    edit,
+    open_doc,
+    position_of,
+    replace_all,
+    validate_positions,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ROOT = FIXTURES / "kernel-repo"
@@ -18,15 +23,12 @@ CONTRACT = ROOT / "contracts" / "attention-kernel-v1.yaml"
 TEXT = CONTRACT.read_text(encoding="utf-8")
 
 
-
 def shown(diags) -> set[tuple[str, int, int]]:
     return {(d.code, d.range.start.line, d.range.start.character) for d in diags}
 
 
 async def test_diagnostics_match_pv_validate_and_follow_edits(client: LanguageClient) -> None:
-    config = load_config(ROOT)
-    want = {(f.code, f.line - 1, f.col - 1)
-            for f in apply_policy(validate_file(CONTRACT, CheckContext(config)).findings, config)}
+    want = validate_positions(CONTRACT, ROOT)
     uri = open_doc(client, CONTRACT)
     assert shown(await diagnostics(client, uri)) == want == {("PV300", 11, 0)}
 
@@ -60,7 +62,9 @@ async def test_hover_definition_and_completion(client: LanguageClient) -> None:
     doc = types.TextDocumentIdentifier(uri)
 
     hover = await client.text_document_hover_async(types.HoverParams(doc, position_of(TEXT, "Attention(Q", 2)))
-    assert "pv reads `Attention(Q, K, V) = (softmax((QK ^ T) / sqrt(d_k)) · V)`" in hover.contents.value
+    assert "pv reads: `Attention(Q, K, V) = softmax(QK^T / sqrt(d_k)) · V`" in hover.contents.value  # as pv formulas
+    hover = await client.text_document_hover_async(types.HoverParams(doc, position_of(TEXT, "for all i\"", 2)))
+    assert "pv reads: `∀ i: (Σ_{j} softmax(QK^T / sqrt(d_k))[ij]) = 1`" in hover.contents.value
     hover = await client.text_document_hover_async(types.HoverParams(doc, position_of(TEXT, "lib.rs::tests", 3)))
     assert "crates/attention/src/lib.rs:11" in hover.contents.value and "**counts**" in hover.contents.value
 
@@ -88,10 +92,8 @@ async def test_hover_definition_and_completion(client: LanguageClient) -> None:
 async def test_real_corpus_files_match_pv_validate(client: LanguageClient, corpus_dir) -> None:
     """The kernel contracts of the corpus, opened in the editor, show what `pv validate` reports."""
     root = corpus_dir / "provable-contracts"
-    config = load_config(root)
     for name in ("softmax-kernel-v1.yaml", "attention-kernel-v1.yaml", "adamw-kernel-v1.yaml"):
         path = root / "contracts" / name
-        want = {(f.code, f.line - 1, f.col - 1)
-                for f in apply_policy(validate_file(path, CheckContext(config)).findings, config)}
+        want = validate_positions(path, root)
         uri = open_doc(client, path)
         assert shown(await diagnostics(client, uri)) == want, name

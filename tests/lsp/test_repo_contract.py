@@ -13,9 +13,6 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from pv.core.config import load_config
-from pv.core.engine import CheckContext, validate_file
-from pv.lsp.checking import apply_policy
 from tests.lsp.e2e import (
     PUBLISHED,
     REGISTRATIONS,
@@ -25,6 +22,7 @@ from tests.lsp.e2e import (
     open_doc,
     position_of,
     replace_all,
+    validate_positions,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -35,10 +33,7 @@ TEXT = CONTRACT.read_text(encoding="utf-8")
 
 @functools.cache
 def expected() -> frozenset[tuple[str, int, int]]:
-    """What `pv validate` reports on the file, as (code, 0-based line, 0-based column)."""
-    config = load_config(REPO_ROOT)
-    findings = apply_policy(validate_file(CONTRACT, CheckContext(config)).findings, config)
-    return frozenset((f.code, f.line - 1, f.col - 1) for f in findings)
+    return validate_positions(CONTRACT, REPO_ROOT)
 
 
 def shown(diags) -> set[tuple[str, int, int]]:

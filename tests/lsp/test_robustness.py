@@ -9,7 +9,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.lsp.e2e import FIXTURES, diagnostics, edit, open_doc, position_of
+from tests.lsp.e2e import FIXTURES, close, diagnostics, edit, open_doc, position_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ROOT = FIXTURES / "kernel-repo"
@@ -78,6 +78,7 @@ async def test_bad_documents_get_findings_and_the_server_keeps_serving(client: L
         diags = await diagnostics(client, uris[name], lambda d: len(d) > 0)
         assert code in {d.code for d in diags}, name
         assert all(d.code != "PV900" for d in diags), name
+        close(client, uris[name])
     await assert_still_serving(client, good, within=5)
 
 
@@ -106,6 +107,7 @@ async def test_a_two_megabyte_contract_does_not_block_other_documents(client: La
     diags = await diagnostics(client, big)
     codes = {d.code for d in diags}
     assert "PV900" not in codes and not any(code.startswith("PV0") for code in codes)  # read, parsed and checked
+    close(client, big)
 
 
 async def test_columns_are_utf16_code_units_after_astral_characters(client: LanguageClient) -> None:

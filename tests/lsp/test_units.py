@@ -173,3 +173,59 @@ def test_test_ids_come_from_the_repository_only(tmp_path: Path) -> None:
     (outside / "test_out.py").write_text("def test_out():\n    assert 1\n", encoding="utf-8")
     (tmp_path / "linked").symlink_to(outside, target_is_directory=True)
     assert node_ids(tmp_path) == [("tests/test_a.py::test_one", 1)]
+
+
+def test_only_slow_documents_are_debounced() -> None:
+    from pv.lsp.session import OpenDoc, _debounce
+
+    doc = OpenDoc("file:///c.yaml", CONTRACT, REPO_ROOT, TEXT, 1)
+    for took, waits in ((0.0, 0.0), (0.02, 0.0), (0.1, 0.1), (3.0, 0.25)):
+        doc.last_seconds = took
+        assert _debounce(doc) == waits
+
+
+def test_skipped_checks_do_not_run(tmp_path: Path) -> None:
+    """The `skip` initialization option, as `pv validate --skip`: evidence is not even looked at."""
+    from pv.lsp.session import Session
+
+    text = TEXT.replace("tests/reference/test_metrics.py::test_every_step", "tests/nowhere.py::test_every_step", 1)
+    session = Session(lambda *args: None, skip=frozenset({"evidence", "formulas"}))
+    skipped = session.checker_for(REPO_ROOT).check(CONTRACT, text)
+    full = Checker(load_config(REPO_ROOT), frozenset({"formulas"})).check(CONTRACT, text)
+    assert "PV401" in {f.code for f in full.findings}
+    assert not any(f.code.startswith("PV4") for f in skipped.findings)
+    session.shutdown()
+
+
+def test_definition_of_a_name_inside_a_formula_and_hover_of_a_symbol() -> None:
+    from pv.core.loader import load
+    from pv.lsp.definition import definition
+    from pv.lsp.hover import hover
+
+    doc, _ = load(CONTRACT, REPO_ROOT)
+    formula = 'formula: "uniform_random_baseline ≤ epoch_zero_cap_from_scratch"'
+    line = TEXT[:TEXT.index(formula)].count("\n") + 1
+    col = len(TEXT.splitlines()[line - 1].split("formula:")[0]) + len('formula: "uniform_random_baseline ≤ epoch_ze')
+    target = definition(TEXT, doc, line, col)
+    assert target is not None and target.file == CONTRACT
+    assert (target.line, target.col) == (TEXT[:TEXT.index("    epoch_zero_cap_from_scratch:")].count("\n") + 1, 5)
+    symbol = TEXT.index("    vocab_size:\n")
+    found = hover(TEXT, doc, TEXT[:symbol].count("\n") + 1, 7)
+    assert found is not None and found.markdown.startswith("**vocab_size** — symbol, defined here")
+    assert "integer ≥ 2" in found.markdown
+
+
+def test_only_documents_that_read_other_files_are_rechecked_when_files_change(tmp_path: Path) -> None:
+    from pv.core.loader import load
+    from pv.lsp.session import OpenDoc, Session
+
+    session = Session(lambda *args: None)
+    gated = OpenDoc("file:///a.yaml", CONTRACT, REPO_ROOT, TEXT, 1)
+    gated.parsed = (TEXT, load(CONTRACT, REPO_ROOT)[0])
+    plain_text = 'metadata: {version: "1.0.0"}\n'
+    plain = OpenDoc("file:///b.yaml", tmp_path / "b.yaml", tmp_path, plain_text, 1)
+    plain.parsed = (plain_text, session.parse(plain, plain_text))
+    assert session._reads_other_files(gated) and not session._reads_other_files(plain)
+    plain.text = plain_text + "gates: [{id: G-1, evidence_discharged_by: [tests/x.py::test_y]}]\n"
+    assert session._reads_other_files(plain)  # edited since its last check
+    session.shutdown()

@@ -52,3 +52,14 @@ async def test_evidence_written_on_disk_clears_the_finding(client: LanguageClien
         types.FileEvent(uri=test_file.as_uri(), type=types.FileChangeType.Changed)]))
     diags = await diagnostics(client, uri)
     assert "PV402" not in {d.code for d in diags}
+
+
+async def test_a_changed_config_is_read_again(client: LanguageClient, repo: Path) -> None:
+    uri = open_doc(client, repo / "contracts" / "watch-v1.yaml")
+    assert "PV402" in {d.code for d in await diagnostics(client, uri)}
+    pyproject = repo / "pyproject.toml"
+    pyproject.write_text('[tool.pv]\nignore = ["PV402"]\n', encoding="utf-8")
+    client.diagnostics.pop(uri, None)
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=pyproject.as_uri(), type=types.FileChangeType.Changed)]))
+    assert "PV402" not in {d.code for d in await diagnostics(client, uri)}
