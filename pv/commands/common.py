@@ -5,11 +5,15 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pv.core.config import Config
 from pv.core.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from pv.core.document import Document
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -86,6 +90,27 @@ def load_evidence_contracts(paths: tuple[Path, ...],
         if doc is not None:
             contracts.append(EvidenceContract(doc, analyze(doc, root), doc.file))
     return root, contracts, load_findings
+
+
+def load_clean(targets: Targets) -> tuple[list[Document], int]:
+    """Load each target file; report a file that does not load (its PV0xx findings) on stderr.
+
+    Returns the documents that loaded cleanly and how many did not:
+    `pv coverage` and `pv graph` leave those out and fail on them (graph only with --strict).
+    """
+    from pv.core.loader import load
+
+    docs, broken = [], 0
+    for path in targets.files:
+        doc, findings = load(path, targets.root, targets.config.limits)
+        errors = [f for f in findings if f.code.startswith("PV0")]
+        if doc is None or errors:
+            for f in errors or findings:
+                click.echo(format_finding(f), err=True)
+            broken += 1
+            continue
+        docs.append(doc)
+    return docs, broken
 
 
 def format_finding(f: Finding) -> str:
