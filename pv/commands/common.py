@@ -31,14 +31,12 @@ class Targets:
     files: list[Path]
 
 
-def resolve_targets(paths: tuple[Path, ...], root: Path | None) -> Targets:
-    """Root (given or discovered), its [tool.pv] config and the contract files to read.
+def resolve_root(root: Path | None) -> tuple[Path, Config]:
+    """Root (given or the nearest parent with pyproject.toml or .git) and its [tool.pv] config.
 
-    Exits with status 2 on a bad root, a bad config, a missing path or zero files:
-    pv never reports success over nothing.
+    Exits with status 2 on a root that is not a directory or a bad config.
     """
     from pv.core.config import find_root, load_config
-    from pv.core.discovery import expand
 
     resolved = (root or find_root(Path.cwd())).resolve()
     if not resolved.is_dir():
@@ -46,6 +44,18 @@ def resolve_targets(paths: tuple[Path, ...], root: Path | None) -> Targets:
     config = load_config(resolved)
     for problem in config.errors:
         usage_error(problem)
+    return resolved, config
+
+
+def resolve_targets(paths: tuple[Path, ...], root: Path | None) -> Targets:
+    """Root (given or discovered), its [tool.pv] config and the contract files to read.
+
+    Exits with status 2 on a bad root, a bad config, a missing path or zero files:
+    pv never reports success over nothing.
+    """
+    from pv.core.discovery import expand
+
+    resolved, config = resolve_root(root)
     targets = list(paths) or [resolved / d for d in config.contract_dirs]
     files, problems = expand(targets)
     for problem in problems:
