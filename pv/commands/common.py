@@ -5,11 +5,15 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pv.core.config import Config
 from pv.core.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from pv.core.document import Document
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -27,14 +31,12 @@ class Targets:
     files: list[Path]
 
 
-def resolve_targets(paths: tuple[Path, ...], root: Path | None) -> Targets:
-    """Root (given or discovered), its [tool.pv] config and the contract files to read.
+def resolve_root(root: Path | None) -> tuple[Path, Config]:
+    """Root (given or the nearest parent with pyproject.toml or .git) and its [tool.pv] config.
 
-    Exits with status 2 on a bad root, a bad config, a missing path or zero files:
-    pv never reports success over nothing.
+    Exits with status 2 on a root that is not a directory or a bad config.
     """
     from pv.core.config import find_root, load_config
-    from pv.core.discovery import expand
 
     resolved = (root or find_root(Path.cwd())).resolve()
     if not resolved.is_dir():
@@ -42,6 +44,18 @@ def resolve_targets(paths: tuple[Path, ...], root: Path | None) -> Targets:
     config = load_config(resolved)
     for problem in config.errors:
         usage_error(problem)
+    return resolved, config
+
+
+def resolve_targets(paths: tuple[Path, ...], root: Path | None) -> Targets:
+    """Root (given or discovered), its [tool.pv] config and the contract files to read.
+
+    Exits with status 2 on a bad root, a bad config, a missing path or zero files:
+    pv never reports success over nothing.
+    """
+    from pv.core.discovery import expand
+
+    resolved, config = resolve_root(root)
     targets = list(paths) or [resolved / d for d in config.contract_dirs]
     files, problems = expand(targets)
     for problem in problems:
@@ -86,6 +100,27 @@ def load_evidence_contracts(paths: tuple[Path, ...],
         if doc is not None:
             contracts.append(EvidenceContract(doc, analyze(doc, root), doc.file))
     return root, contracts, load_findings
+
+
+def load_clean(targets: Targets) -> tuple[list[Document], int]:
+    """Load each target file; report a file that does not load (its PV0xx findings) on stderr.
+
+    Returns the documents that loaded cleanly and how many did not:
+    `pv coverage` and `pv graph` leave those out and fail on them (graph only with --strict).
+    """
+    from pv.core.loader import load
+
+    docs, broken = [], 0
+    for path in targets.files:
+        doc, findings = load(path, targets.root, targets.config.limits)
+        errors = [f for f in findings if f.code.startswith("PV0")]
+        if doc is None or errors:
+            for f in errors or findings:
+                click.echo(format_finding(f), err=True)
+            broken += 1
+            continue
+        docs.append(doc)
+    return docs, broken
 
 
 def format_finding(f: Finding) -> str:

@@ -26,23 +26,12 @@ def coverage(paths: tuple[Path, ...], fmt: str, fail_under: float | None, verbos
     evidence that exists (whose test has a harness). Exit status: 0, 1 below
     --fail-under (or a file that does not load), 2 usage error.
     """
-    from pv.commands.common import format_finding, resolve_targets
-    from pv.core.loader import load
+    from pv.commands.common import load_clean, resolve_targets
     from pv.lifecycle.coverage import measure, percent
 
     targets = resolve_targets(paths, root)
-    results, broken = [], 0
-    for path in targets.files:
-        doc, findings = load(path, targets.root, targets.config.limits)
-        errors = [f for f in findings if f.code.startswith("PV0")]
-        if doc is None or errors:
-            for f in errors or findings:
-                click.echo(format_finding(f), err=True)
-            broken += 1
-            continue
-        cov = measure(doc, targets.root)
-        if cov is not None:
-            results.append(cov)
+    docs, broken = load_clean(targets)
+    results = [cov for cov in (measure(doc, targets.root) for doc in docs) if cov is not None]
     total = sum(c.total for c in results)
     linked = sum(c.linked for c in results)
     backed = sum(c.backed for c in results)

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 
 import click
 
-from pv.commands.common import EXIT_USAGE, exit_code, usage_error
+from pv.commands.common import EXIT_USAGE, exit_code, resolve_root, usage_error
 from pv.core.findings import Finding
 
 
@@ -35,14 +35,7 @@ def diff(paths: tuple[Path, ...], base: str | None, fmt: str, root: Path | None,
     entry, 1 one is not (or does not load), 2 usage error (unknown ref,
     shallow clone, not a git repository).
     """
-    from pv.core.config import find_root, load_config
-
-    resolved = (root or find_root(Path.cwd())).resolve()
-    if not resolved.is_dir():
-        usage_error(f"--root {resolved} is not a directory")
-    config = load_config(resolved)
-    for problem in config.errors:
-        usage_error(problem)
+    resolved, config = resolve_root(root)
     if base is None and len(paths) == 2 and all(p.is_file() for p in paths):
         findings, files, sources = _two_files(paths[0], paths[1], resolved, config)
     else:

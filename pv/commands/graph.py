@@ -22,21 +22,10 @@ def graph(paths: tuple[Path, ...], fmt: str, strict: bool, root: Path | None) ->
     do not load are reported on stderr and left out. Exit status: 0, or 1
     with --strict when a reference is dangling or a file does not load; 2 usage error.
     """
-    from pv.commands.common import format_finding, resolve_targets
-    from pv.core.loader import load
+    from pv.commands.common import load_clean, resolve_targets
     from pv.lifecycle.graph import build, render
 
-    targets = resolve_targets(paths, root)
-    docs, broken = [], 0
-    for path in targets.files:
-        doc, findings = load(path, targets.root, targets.config.limits)
-        errors = [f for f in findings if f.code.startswith("PV0")]
-        if doc is None or errors:
-            for f in errors or findings:
-                click.echo(format_finding(f), err=True)
-            broken += 1
-            continue
-        docs.append(doc)
+    docs, broken = load_clean(resolve_targets(paths, root))
     nodes, edges = build(docs)
     click.echo(render(fmt, nodes, edges), nl=False)
     sys.exit(1 if strict and (broken or any(e.dangling for e in edges)) else 0)

@@ -44,7 +44,8 @@ def check(doc: Document, ctx: object = None) -> list[Finding]:
 
 # --- ids ----------------------------------------------------------------------------
 
-def _items(doc: Document, key: str) -> Iterator[tuple[int, dict]]:
+def dict_items(doc: Document, key: str) -> Iterator[tuple[int, dict]]:
+    """(index, item) for each mapping in the top-level list `key`; other entries are the schema's to report."""
     items = doc.data.get(key)
     if isinstance(items, list):
         for index, item in enumerate(items):
@@ -55,7 +56,7 @@ def _items(doc: Document, key: str) -> Iterator[tuple[int, dict]]:
 def _defined_ids(doc: Document, findings: list[Finding]) -> dict[str, YamlPath]:
     defined: dict[str, YamlPath] = {}
     for key in ID_LISTS:
-        for index, item in _items(doc, key):
+        for index, item in dict_items(doc, key):
             ident = item.get("id")
             if not isinstance(ident, str):
                 continue
@@ -87,21 +88,21 @@ def _references(doc: Document, defined: dict[str, YamlPath]) -> Iterator[Finding
     structured = [("gates", "binds_to"), ("gates", "falsification_id"), ("falsification_tests", "binds_to"),
                   ("kani_harnesses", "obligation")]
     for list_key, field in structured:
-        for index, item in _items(doc, list_key):
+        for index, item in dict_items(doc, list_key):
             value = item.get(field)
             if not isinstance(value, str) or not ID_LIKE.match(value.strip()):
                 continue
             ident = value.strip()
             if ident not in defined and _namespace(ident) in namespaces | _kinds_defined(doc, ident):
                 yield dangling(ident, (list_key, index, field), f"`{field}` names")
-    for index, item in _items(doc, "gates"):
+    for index, item in dict_items(doc, "gates"):
         named = item.get("invariants")
         for j, ident in enumerate(named if isinstance(named, list) else []):  # a wrong type is the schema's
             if isinstance(ident, str) and ident not in defined:
                 yield dangling(ident, ("gates", index, "invariants", j), "the gate names invariant")
     # Ids mentioned in prose, in a namespace this contract defines (e.g. INV-TRAIN-012).
     for list_key in ("invariants", "gates", "falsification_tests"):
-        for index, item in _items(doc, list_key):
+        for index, item in dict_items(doc, list_key):
             for field in ("rule", "description", "falsifier", "evidence_required", "motivation", "condition",
                           "discharge_notes", "partial_discharge_note", "full_discharge_blocks_on"):
                 text = item.get(field)
@@ -120,9 +121,9 @@ def _kinds_defined(doc: Document, ident: str) -> set[str]:
     prefix = ident.split("-", 1)[0]
     lists = {"INV": "invariants", "GATE": "gates", "FALSIFY": "falsification_tests", "FM": "failure_modes"}
     key = lists.get(prefix)
-    if key and any(True for _ in _items(doc, key)):
+    if key and any(True for _ in dict_items(doc, key)):
         return {_namespace(ident)}
-    if not key and any("id" in item for _, item in _items(doc, "proof_obligations")):
+    if not key and any("id" in item for _, item in dict_items(doc, "proof_obligations")):
         return {_namespace(ident)}  # kani obligations name proof-obligation ids
     return set()
 

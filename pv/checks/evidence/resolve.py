@@ -145,16 +145,29 @@ def resolve(ref: Reference, root: Path) -> Resolution:
         return Resolution(ref, MISSING_FILE, f"`{ref.file}` is not a file", None)
     if ref.form == FILE or (not ref.symbol and not ref.extra):
         resolution = Resolution(ref, RESOLVED, path=path, target="file")
-        if ref.form == PYTHON and os.path.isfile(path):
-            _python_module(resolution, path)
-        elif ref.form == RUST and os.path.isfile(path):
-            _rust_module(resolution, path)
+        if ref.form in (PYTHON, RUST) and os.path.isfile(path):
+            _whole_module(resolution, path, ref.form)
         return resolution
     if not os.path.isfile(path):
         return Resolution(ref, MISSING_FILE, f"`{ref.file}` is not a file", None)
     if ref.form == PYTHON:
         return _resolve_python(ref, path)
     return _resolve_rust(ref, path)
+
+
+def _whole_module(resolution: Resolution, path: Path, language: str) -> None:
+    """A gate citing a whole Python or Rust file: it must parse; a Python test file is run by pytest."""
+    index = parsed(path, language)
+    if index.error:
+        resolution.status = MISSING_SYMBOL
+        resolution.message = f"`{resolution.ref.file}` {index.error}"
+        return
+    resolution.target = "module"
+    if language != PYTHON:
+        return
+    resolution.runnable = "pytest" if _is_test_file(resolution.ref.file or "") else None
+    if index.skip and resolution.runnable:
+        resolution.issues.append(Issue("PV405", f"`{resolution.ref.file}` is skipped: {index.skip}"))
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -194,18 +207,6 @@ def _compute_missing_file_hint(root: Path, relative: str) -> str | None:
 
 
 # --- Python --------------------------------------------------------------------
-
-
-def _python_module(resolution: Resolution, path: Path) -> None:
-    module = parsed(path, PYTHON)
-    if module.error:
-        resolution.status = MISSING_SYMBOL
-        resolution.message = f"`{resolution.ref.file}` {module.error}"
-        return
-    resolution.target = "module"
-    resolution.runnable = "pytest" if _is_test_file(resolution.ref.file or "") else None
-    if module.skip and resolution.runnable:
-        resolution.issues.append(Issue("PV405", f"`{resolution.ref.file}` is skipped: {module.skip}"))
 
 
 def _resolve_python(ref: Reference, path: Path) -> Resolution:
@@ -289,15 +290,6 @@ def _python_target(res: Resolution, module: pyindex.PyModule, item, ref: Referen
 
 
 # --- Rust ----------------------------------------------------------------------
-
-
-def _rust_module(resolution: Resolution, path: Path) -> None:
-    index = parsed(path, RUST)
-    if index.error:
-        resolution.status = MISSING_SYMBOL
-        resolution.message = f"`{resolution.ref.file}` {index.error}"
-        return
-    resolution.target = "module"
 
 
 def _resolve_rust(ref: Reference, path: Path) -> Resolution:

@@ -44,7 +44,7 @@ from pv.checks.formulas.lexer import (  # re-exported: the grammar's public name
     greek_name,
     tokenize,
 )
-from pv.checks.formulas.nodes import BinOp, Call, Compare, Index, Logic, Name, Neg, Node, Not, Num, children
+from pv.checks.formulas.nodes import ARITHMETIC, BinOp, Call, Compare, Index, Logic, Name, Neg, Node, Not, Num, children
 
 __all__ = ["CONSTANTS", "DEFAULT_LIMITS", "FUNCTIONS", "FormulaError", "Limits", "Token", "greek_name",
            "parse", "tokenize"]
@@ -382,16 +382,10 @@ def _const(node: Node, limits: Limits) -> Fraction | None:
                                    f"{limits.max_constant_digits}", node.start, kind="limit",
                                    reason="exponent too large")
             return left ** int(right)
-        if left is None or right is None:
+        apply = ARITHMETIC.get(node.op)
+        if left is None or right is None or apply is None or (node.op == "/" and right == 0):
             return None
-        if node.op == "+":
-            return left + right
-        if node.op == "-":
-            return left - right
-        if node.op == "*":
-            return left * right
-        if node.op == "/":
-            return None if right == 0 else left / right
+        return apply(left, right)
     if not isinstance(node, Num | Neg | BinOp):  # every other node: its constant parts are checked too
         for child in children(node):
             _const(child, limits)

@@ -6,6 +6,7 @@ so a finding about a node can point at its exact line and column.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -50,6 +51,11 @@ class BinOp(Node):
     op: str  # one of + - * / ^
     left: Node
     right: Node
+
+
+# The four arithmetic operations by BinOp.op, for evaluators whose numbers (Fraction, sympy) need no
+# extra care beyond what the caller checks first (division by zero, powers).
+ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 import sympy as sp
 
 from pv.checks.formulas.domains import Domain
-from pv.checks.formulas.nodes import BinOp, Call, Compare, Index, Logic, Name, Neg, Node, Not, Num, show
+from pv.checks.formulas.nodes import ARITHMETIC, BinOp, Call, Compare, Index, Logic, Name, Neg, Node, Not, Num, show
 
 MAX_EXACT_DIGITS = 20_000  # an exact power larger than this is not computed
 
@@ -91,15 +91,8 @@ class Builder:
             return -self.build(node.operand)
         if isinstance(node, BinOp):
             left, right = self.build(node.left), self.build(node.right)
-            if node.op == "+":
-                return left + right
-            if node.op == "-":
-                return left - right
-            if node.op == "*":
-                return left * right
-            if node.op == "/":
-                return left / right
-            return self._power(left, right)
+            apply = ARITHMETIC.get(node.op)
+            return apply(left, right) if apply is not None else self._power(left, right)
         if isinstance(node, Call):
             return self._call(node.func, [self.build(a) for a in node.args])
         if isinstance(node, Compare):

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from pv.checks.consistency.check import dict_items
 from pv.core.document import Document, YamlPath
 from pv.core.findings import Finding, Fix, Severity, TextEdit
 from pv.core.vocabulary import declared_kind, field
@@ -54,14 +55,6 @@ def is_kernel(doc: Document) -> bool:
     from pv.checks.schema.check import KERNEL, family
 
     return family(doc) == KERNEL
-
-
-def _items(doc: Document, key: str) -> Iterator[tuple[int, dict]]:
-    items = doc.data.get(key)
-    if isinstance(items, list):
-        for index, item in enumerate(items):
-            if isinstance(item, dict):
-                yield index, item
 
 
 def _blank(value: Any) -> bool:
@@ -118,7 +111,7 @@ def _obligations(doc: Document, config: object) -> Iterator[Finding]:
     formals: dict[str, int] = {}
     metadata = doc.data.get("metadata") if isinstance(doc.data.get("metadata"), dict) else {}
     depends = metadata.get("depends_on") if isinstance(metadata.get("depends_on"), list) else []
-    for index, item in _items(doc, "proof_obligations"):
+    for index, item in dict_items(doc, "proof_obligations"):
         base: YamlPath = ("proof_obligations", index)
         what = _name(item, index)
         key, value = field(item, "property", "proof_obligations", config)
@@ -164,7 +157,7 @@ def _same_contract(a: str, b: str) -> bool:
 # --- SCHEMA-008 ---------------------------------------------------------------------------
 
 def _falsification_tests(doc: Document, config: object) -> Iterator[Finding]:
-    for index, item in _items(doc, "falsification_tests"):
+    for index, item in dict_items(doc, "falsification_tests"):
         key, value = field(item, "prediction", "falsification_tests", config)
         what = _name(item, index)
         if key is None:
@@ -179,7 +172,7 @@ def _falsification_tests(doc: Document, config: object) -> Iterator[Finding]:
 # --- SCHEMA-011/012 -----------------------------------------------------------------------
 
 def _harnesses(doc: Document) -> Iterator[Finding]:
-    for index, item in _items(doc, "kani_harnesses"):
+    for index, item in dict_items(doc, "kani_harnesses"):
         what = _name(item, index)
         obligation = item.get("obligation")
         if obligation is None or _blank(obligation):
