@@ -33,20 +33,29 @@ class LazySources(Mapping[str, str]):
         return text
 
     def _read(self, name: str) -> str | None:
-        from pv.core.loader import LoadLimits, read_source
+        """The file's text as the loader saw it; None for anything the loader refused to read."""
+        import os
 
         path = self._paths.get(name)
         if path is None:
             return None
-        source = read_source(path, self._root, LoadLimits(max_bytes=self._max_bytes))
-        if source.text is not None:
-            return source.text
-        if any(f.code in ("PV008", "PV010") for f in source.findings):
-            return None  # too large, or not to be read at all
-        try:  # not UTF-8: show the lines as best we can
-            return path.read_bytes()[: self._max_bytes].decode("utf-8", errors="replace")
+        from pv.core.loader import _link_leaves_root
+
+        # Never a byte from outside the root (a link planted in a pull request), a FIFO or a huge file.
+        if _link_leaves_root(path, self._root):
+            return None
+        real = os.path.realpath(path)
+        try:
+            if not os.path.isfile(real):
+                return None
+            with open(real, "rb") as handle:
+                raw = handle.read(self._max_bytes + 1)
         except OSError:
             return None
+        if len(raw) > self._max_bytes:
+            return None
+        text = raw.decode("utf-8", errors="replace")  # not UTF-8 (PV006): show the lines as best we can
+        return text[1:] if text.startswith("\ufeff") else text  # as the loader: columns after a BOM
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._paths)
