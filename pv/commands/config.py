@@ -47,15 +47,10 @@ def config(root: Path | None, fmt: str) -> None:
     repository root that holds pv settings; the others are not read. Keys it does
     not set keep pv's defaults. Command-line options override it for one run.
     """
-    from pv.commands.common import usage_error
-    from pv.core.config import CONFIG_FILES, KEYS, find_root, load_config
+    from pv.commands.common import resolve_root
+    from pv.core.config import CONFIG_FILES, KEYS
 
-    resolved = (root or find_root(Path.cwd())).resolve()
-    if not resolved.is_dir():
-        usage_error(f"--root {root} is not a directory")
-    loaded = load_config(resolved)
-    for problem in loaded.errors:
-        usage_error(problem)
+    resolved, loaded = resolve_root(root)  # exits 2 on a bad root or a bad config, naming file and key
     shown_root = os.path.relpath(resolved)  # never an absolute path in output
     present = [name for name in CONFIG_FILES if (resolved / name).is_file()]
     values = {key: {"value": _value(loaded, key), "source": loaded.origin(key)} for key in KEYS}
