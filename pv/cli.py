@@ -13,6 +13,8 @@ import click
 # Imported only when invoked (or listed by --help), so `pv validate` stays light.
 LAZY_COMMANDS: dict[str, str] = {
     "validate": "pv.commands.validate:validate",
+    "baseline": "pv.commands.baseline:baseline",
+    "config": "pv.commands.config:config",
     "rules": "pv.commands.rules:rules",
     "explain": "pv.commands.explain:explain",
     "formulas": "pv.commands.formulas:formulas",

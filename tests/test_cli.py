@@ -186,10 +186,17 @@ def test_cache_gives_identical_results_and_survives_damage(tmp_path: Path) -> No
     cache = tmp_path / "cache"
     args = ["validate", "--root", str(FIXTURES), "--cache-dir", str(cache), "--format", "json", str(FIXTURES)]
     first = run(*args)
-    entries = list(cache.rglob("*.json"))
+    entries = list(cache.rglob("index-*"))
     assert entries, "the cache was not written"
     second = run(*args)
     assert first == second
+    for entry in entries:  # every row damaged in another way: each is a miss, never a crash
+        lines = entry.read_text().split("\n")
+        damaged = [lines[0]] + [line.replace("{", "{not json", 1) if i % 3 == 0 else
+                                line.rsplit("\t", 1)[0] + "\t{}" if i % 3 == 1 else line[: len(line) // 2]
+                                for i, line in enumerate(lines[1:])]
+        entry.write_text("\n".join(damaged))
+    assert run(*args) == first
     for entry in entries:
         entry.write_text("{not json")
     assert run(*args) == first

@@ -81,3 +81,79 @@ def test_gate_invariants_of_the_wrong_type_are_a_schema_finding_not_a_crash(tmp_
     findings = validate_file(contract, CheckContext(Config(root=tmp_path), skip=frozenset({"evidence"}))).findings
     assert not [f for f in findings if f.code.startswith("PV9") or f.code == "PV202"], findings
     assert [f.code for f in findings if f.code == "PV102"] == ["PV102"]
+
+
+# --- warm runs reuse the impure checks' findings while nothing they looked at changed ---------------
+
+GATED = """\
+contract_id: C-W
+version: 1.0.0
+metadata:
+  version: "1.0.0"
+  created: "2026-01-05"
+  depends_on: [later-v1]
+invariants:
+  - id: INV-W-001
+    description: "Outputs are finite."
+gates:
+  - id: GATE-W-001
+    rule: "INV-W-001 holds."
+    verdict: pass
+    discharge_status: DISCHARGED
+    invariants: [INV-W-001]
+    evidence_discharged_by:
+      - tests/test_w.py::test_finite
+"""
+
+
+def _age(root: Path, seconds: int, *, only: bool = False) -> None:
+    """Set the mtime of `root` (and, unless `only`, of all below it) `seconds` ago: out of the racy window."""
+    import os
+    import time
+
+    stamp = time.time_ns() - seconds * 1_000_000_000
+    for path in [root] if only else [root, *root.rglob("*")]:
+        os.utime(path, ns=(stamp, stamp))
+
+
+def _codes(results: list) -> list[tuple[str, int]]:
+    return sorted((f.code, f.line) for r in results for f in r.findings if f.code.startswith(("PV2", "PV4")))
+
+
+def test_warm_runs_reuse_impure_results_until_a_file_or_folder_changes(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from pv.core.engine import validate_files
+
+    root = tmp_path / "repo"
+    (root / "contracts").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "contracts" / "w-v1.yaml").write_text(GATED)
+    (root / "tests" / "test_w.py").write_text("def test_finite():\n    assert 1 + 1 == 2\n")
+    _age(root, 100)
+    contract = [root / "contracts" / "w-v1.yaml"]
+    cache = ResultCache(tmp_path / "cache")
+
+    def run() -> list[tuple[str, int]]:
+        ctx = CheckContext(Config(root=root), cache=cache, skip=frozenset({"formulas"}))
+        return _codes(validate_files(contract, ctx))
+
+    first = run()
+    assert first == [("PV203", 6)]  # no contract `later-v1`; the cited test exists
+    real_parse = engine.parse_source
+    monkeypatch.setattr(engine, "parse_source", lambda *a, **k: pytest.fail("parsed an unchanged file"))
+    assert run() == first
+    monkeypatch.setattr(engine, "parse_source", real_parse)
+
+    # A new contract in a new folder: the peer exists now (folders changed, impure checks run again).
+    (root / "contracts" / "more").mkdir()
+    (root / "contracts" / "more" / "later-v1.yaml").write_text("metadata: {}\n")
+    _age(root / "contracts" / "more", 50)
+    _age(root / "contracts", 50, only=True)  # the contract itself is untouched: its stat still hits
+    assert run() == []
+    # The cited test file loses the test: same folders, other bytes.
+    (root / "tests" / "test_w.py").write_text("def test_other():\n    assert 1 + 1 == 2\n")
+    _age(root / "tests" / "test_w.py", 40)
+    assert [code for code, _ in run()] == ["PV402"]
+    # Changed within the last two seconds: nothing is trusted, the checks run (and are right).
+    (root / "tests" / "test_w.py").write_text("def test_finite():\n    assert 1 + 1 == 2\n")
+    assert run() == []

@@ -19,18 +19,21 @@ class CheckSpec:
     # For impure checks: "module:function" telling from the data alone whether the check
     # has anything to look at, so a cached file that needs none of them is not even parsed.
     applies: str | None = None
+    # Prefixes of the rule codes it reports (None: not stated). When it is skipped, a suppression
+    # or baseline entry for these codes cannot match, so pv does not call it unused.
+    codes: tuple[str, ...] | None = None
 
 
 # Order matters only for report stability; findings are sorted anyway.
 CHECKS: tuple[CheckSpec, ...] = (
-    CheckSpec("schema", "pv.checks.schema.check:check", pure=True),
-    CheckSpec("consistency", "pv.checks.consistency.check:check", pure=True),
-    CheckSpec("parity", "pv.checks.parity.check:check", pure=True),
+    CheckSpec("schema", "pv.checks.schema.check:check", pure=True, codes=("PV1",)),
+    CheckSpec("consistency", "pv.checks.consistency.check:check", pure=True, codes=("PV2",)),
+    CheckSpec("parity", "pv.checks.parity.check:check", pure=True, codes=("PV6",)),
     CheckSpec("peer-files", "pv.checks.consistency.check:check_peer_files", pure=False,
-              applies="pv.checks.consistency.check:peer_files_apply"),
-    CheckSpec("formulas", "pv.checks.formulas.check:check", pure=True),
+              applies="pv.checks.consistency.check:peer_files_apply", codes=("PV203",)),
+    CheckSpec("formulas", "pv.checks.formulas.check:check", pure=True, codes=("PV3",)),
     CheckSpec("evidence", "pv.checks.evidence.check:check", pure=False,
-              applies="pv.checks.evidence.check:applies"),
+              applies="pv.checks.evidence.check:applies", codes=("PV4",)),
 )
 
 CHECK_NAMES: tuple[str, ...] = tuple(spec.name for spec in CHECKS)

@@ -29,10 +29,11 @@ class Targets:
     root: Path
     config: Config
     files: list[Path]
+    names: list[str] | None = None  # display names of `files`, when discovery knew them
 
 
 def resolve_root(root: Path | None) -> tuple[Path, Config]:
-    """Root (given or the nearest parent with pyproject.toml or .git) and its [tool.pv] config.
+    """Root (given or the nearest parent with pyproject.toml, pv.toml, .pv.toml or .git) and its config.
 
     Exits with status 2 on a root that is not a directory or a bad config.
     """
@@ -53,18 +54,21 @@ def resolve_targets(paths: tuple[Path, ...], root: Path | None) -> Targets:
     Exits with status 2 on a bad root, a bad config, a missing path or zero files:
     pv never reports success over nothing.
     """
-    from pv.core.discovery import expand
+    from pv.core.discovery import expand_named
+    from pv.core.loader import display_name
 
     resolved, config = resolve_root(root)
     targets = list(paths) or [resolved / d for d in config.contract_dirs]
-    files, problems = expand(targets)
+    named, problems = expand_named(targets, resolved, config.exclude)
+    files = [path for path, _ in named]
     for problem in problems:
         click.echo(f"pv: error: {problem}", err=True)
     if problems:
         sys.exit(EXIT_USAGE)
     if not files:
-        usage_error("PV901 no contract files (*.yaml, *.yml) found in " + ", ".join(str(t) for t in targets))
-    return Targets(resolved, config, files)
+        usage_error("PV901 no contract files (*.yaml, *.yml) found in "
+                    + ", ".join(display_name(t, resolved) for t in targets))
+    return Targets(resolved, config, files, [name for _, name in named])
 
 
 def exit_code(findings: list[Finding], strict: bool = False) -> int:

@@ -19,7 +19,13 @@ class Severity(enum.IntEnum):
 
     @classmethod
     def parse(cls, text: str) -> Severity:
-        return cls[text.upper()]
+        try:
+            return _BY_LABEL[text]  # cache entries are read by the ten thousand: skip enum's lookup
+        except KeyError:
+            return cls[text.upper()]
+
+
+_BY_LABEL = {severity.label: severity for severity in Severity}
 
 
 @dataclass(frozen=True)

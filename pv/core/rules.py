@@ -113,3 +113,18 @@ register("PV900", "internal-error", E, "pv hit an internal error on this file.",
 register("PV901", "no-contracts", E, "No contract file was found.",
          "pv was asked to validate paths that contain no *.yaml/*.yml files; it never "
          "reports success over zero files.")
+
+# --- PV91x: the repository's policy (suppressions, baseline) ----------------------
+register("PV910", "unused-suppression", W, "A `# pv: ignore[CODE]` comment suppresses nothing.",
+         "The finding the comment was written for is gone (fixed, or moved to another line), so "
+         "the comment now only hides the next mistake of that kind on that line. Remove the code "
+         "from the comment, or the whole comment. A comment alone on its line covers the next "
+         "line that is not blank or a comment; a comment after a value covers its own line.")
+register("PV911", "invalid-suppression", W, "A `# pv: ignore` comment names no rule, or a rule that does not exist.",
+         "Write `# pv: ignore[PV104] reason`: the rule codes (or names) in brackets, comma-separated, "
+         "then why. A bare `# pv: ignore` suppresses nothing: pv never hides every rule on a line.")
+register("PV912", "stale-baseline-entry", W, "A baseline entry matches no finding any more.",
+         "The baseline (`.pv-baseline.json`, written by `pv baseline`) records findings that were "
+         "accepted when pv was adopted. This one is fixed (or its file is gone), so the entry would "
+         "only let the same mistake back in unnoticed. Run `pv baseline` to drop it: the baseline "
+         "only shrinks.")

@@ -39,15 +39,22 @@ class Outcome:
 
 
 def apply_policy(file: str, text: str, findings: list[Finding], config: Config) -> list[Finding]:
-    """The step `pv validate` applies once after the checks (today: [tool.pv] select/ignore).
+    """The step `pv validate` applies once after the checks (pv.core.policy): severity overrides,
+    `# pv: ignore[...]` comments (read from `text`), select/ignore and per-file-ignores.
 
-    The one place the server filters findings: config files, inline suppressions (read from
-    `text`) and a baseline reach the editor by changing this function alone.
+    The one place the server filters findings. The baseline is left to `pv validate`:
+    an editor shows every finding of the file being written.
     """
-    from pv.core.selection import keep
+    from pv.core.policy import FileFindings, Policy, apply
+    from pv.core.suppression import parse
 
-    select, ignore = list(config.select), list(config.ignore)
-    return sorted(f for f in findings if keep(f, select, ignore))
+    policy = Policy.for_run(config, tuple(config.select), tuple(config.ignore), ())
+    mine = [f for f in findings if f.file == file]
+    others = [f for f in findings if f.file != file]  # none in practice: kept, policy applied without comments
+    items = [FileFindings(file, mine, parse(text))]
+    items += [FileFindings(name, [f for f in others if f.file == name], [])
+              for name in sorted({f.file for f in others})]
+    return apply(items, policy).findings
 
 
 def formula_inputs(doc: Document) -> tuple[tuple, tuple]:

@@ -67,8 +67,19 @@ def counts(report: Report) -> str:
 
 
 def summary_line(report: Report) -> str:
-    """The closing line of the text and GitHub formats."""
-    return f"{counts(report)} ({plural(len(report.files), 'file')} checked)"
+    """The closing line of the text and GitHub formats.
+
+    `2 errors, 0 warnings, 77 infos (81 files checked; infos not shown: -v shows them;
+    120 in the baseline; 3 suppressed)`: every finding is counted, shown or not.
+    """
+    notes = [f"{plural(len(report.files), 'file')} checked"]
+    if report.infos and not report.show_infos:
+        notes.append("infos not shown: -v shows them")
+    if report.baselined:
+        notes.append(f"{report.baselined} in the baseline")
+    if report.suppressed:
+        notes.append(f"{report.suppressed} suppressed")
+    return f"{counts(report)} ({'; '.join(notes)})"
 
 
 def sort_key(finding: Finding) -> tuple:
@@ -78,3 +89,8 @@ def sort_key(finding: Finding) -> tuple:
 def ordered(report: Report) -> list[Finding]:
     """Findings in a deterministic order, whatever order the engine produced."""
     return sorted(report.findings, key=sort_key)
+
+
+def ordered_shown(report: Report) -> list[Finding]:
+    """What the text and GitHub formats print (infos only with `show_infos`), in order."""
+    return sorted(report.shown(), key=sort_key)

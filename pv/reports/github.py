@@ -2,7 +2,8 @@
 
     ::error file=F,line=L,col=C,endLine=L2,endColumn=C2,title=PV101 unknown-key::message
 
-Errors and warnings map to `::error` / `::warning`, infos to `::notice`.
+Errors and warnings map to `::error` / `::warning`, infos to `::notice`
+(infos only with `-v`/`--show-infos`: `Report.show_infos`; they are always counted).
 Escaping follows @actions/core (packages/core/src/command.ts): data escapes
 `%`, CR and LF; property values also `:` and `,`. Empty properties are left
 out, as the toolkit does. `col`/`endColumn` are only given for spans on one
@@ -21,7 +22,7 @@ from __future__ import annotations
 from pv.core import rules
 from pv.core.findings import Finding, Severity
 from pv.core.report import Report
-from pv.reports.common import ordered, plural, printable, summary_line
+from pv.reports.common import ordered_shown, plural, printable, summary_line
 
 PER_STEP_LIMIT = 10  # annotations of each kind (error, warning, notice) shown per step
 PER_JOB_LIMIT = 50
@@ -69,7 +70,8 @@ def annotation(finding: Finding) -> str:
 
 def hidden_count(report: Report) -> int:
     """How many annotations GitHub would drop (0 when everything fits)."""
-    errors, warnings, infos = report.errors, report.warnings, report.infos
+    errors, warnings = report.errors, report.warnings
+    infos = report.infos if report.show_infos else 0
     if max(errors, warnings, infos) <= PER_STEP_LIMIT:
         return 0
     notice_slots = PER_STEP_LIMIT - 1  # our own summary notice takes one
@@ -80,7 +82,7 @@ def hidden_count(report: Report) -> int:
 def render(report: Report, *, color: bool = False) -> str:
     out: list[str] = []
     hidden = hidden_count(report)
-    total = len(report.findings)
+    total = len(report.shown())
     if hidden:
         advice = ("run `pv validate --format text` (or upload `--format sarif` to code scanning) "
                   "for the full list")
@@ -89,7 +91,7 @@ def render(report: Report, *, color: bool = False) -> str:
         out.append(command("notice", {"title": "pv: some findings are not annotated"},
                            f"{plural(total, 'finding')}; {limits}, so {hidden} of them are not shown "
                            f"as annotations. All are listed in this step's log; {advice}."))
-    out.extend(annotation(finding) for finding in ordered(report))
+    out.extend(annotation(finding) for finding in ordered_shown(report))
     if hidden:
         out.append(f"pv: {hidden} of {plural(total, 'finding')} are not shown as annotations because of "
                    f"GitHub's annotation limits (all are listed above); run `pv validate --format text` "

@@ -46,11 +46,6 @@ def _descriptor(code: str) -> dict:
     }
 
 
-def _root_uri(root: Path) -> str:
-    uri = Path(root).resolve().as_uri()
-    return uri if uri.endswith("/") else uri + "/"
-
-
 def _artifact_location(file: str, root: Path) -> dict:
     """Repo-relative, percent-encoded URI (`:` too, so `a:b.yaml` is not read as a scheme)."""
     path = PurePath(file)
@@ -130,9 +125,9 @@ def build(report: Report) -> dict:
                 "informationUri": INFORMATION_URI,
                 "rules": [_descriptor(code) for code in codes],
             }},
-            "originalUriBaseIds": {
-                SRCROOT: {"uri": _root_uri(report.root), "description": {"text": "The repository root."}},
-            },
+            # No "uri": the root's absolute path would make two checkouts of one tree give
+            # different logs (and leak the machine's layout); consumers supply %SRCROOT%.
+            "originalUriBaseIds": {SRCROOT: {"description": {"text": "The repository root."}}},
             "artifacts": [
                 {"location": _artifact_location(file, report.root), "roles": ["analysisTarget"]}
                 for file in artifact_files

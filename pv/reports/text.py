@@ -13,7 +13,7 @@ import unicodedata
 
 from pv.core.findings import Finding, Severity
 from pv.core.report import Report
-from pv.reports.common import ordered, printable, summary_line
+from pv.reports.common import ordered_shown, printable, summary_line
 
 CONTEXT = 1  # lines shown before and after the offending line
 MAX_WIDTH = 120  # longer source lines are cut to a window around the column
@@ -40,6 +40,8 @@ class _Style:
 
 def _width(text: str) -> int:
     """Terminal columns taken by `text` (wide East Asian characters count 2)."""
+    if text.isascii():  # the common case, and the only one that needs no per-character look-up
+        return len(text)
     total = 0
     for char in text:
         if unicodedata.combining(char):
@@ -109,8 +111,8 @@ def _headline(finding: Finding, style: _Style) -> str:
 def render(report: Report, *, color: bool = False) -> str:
     style = _Style(color)
     out: list[str] = []
-    split_cache: dict[str, list[str]] = {}
-    for finding in ordered(report):
+    split_cache: dict[str, list[str]] = {}  # only the file being framed: findings come file by file
+    for finding in ordered_shown(report):
         if finding.severity == Severity.INFO:
             line = _headline(finding, style)
             if finding.hint:
@@ -118,8 +120,12 @@ def render(report: Report, *, color: bool = False) -> str:
             out.append(line)
             continue
         if finding.file not in split_cache:
+            split_cache.clear()
             source = report.sources.get(finding.file)
-            lines = _LINE_BREAK.split(source) if source is not None else []
+            if source is None:
+                lines = []
+            else:  # str.split is several times faster than the regex, and the same without CR
+                lines = source.split("\n") if "\r" not in source else _LINE_BREAK.split(source)
             if lines and lines[-1] == "":  # the text after the final line break is not a line
                 lines.pop()
             split_cache[finding.file] = lines

@@ -42,21 +42,29 @@ def test_a_committed_cache_symlink_is_neither_read_nor_written(tmp_path: Path) -
     assert list(outside.rglob("*")) == []  # nothing written outside the repository
 
     cache = ResultCache(root / ".pv_cache", root=root)
-    cache.put("ab" * 32, [], [])
+    cache.open(("schema",), "")
+    cache.store("contracts/c-v1.yaml", {"findings": [], "needs": [], "digest": "x", "suppressions": []})
+    cache.flush()
     assert list(outside.rglob("*")) == []
 
 
-def test_a_symlinked_shard_directory_is_not_followed(tmp_path: Path) -> None:
+def test_a_symlinked_index_directory_is_not_followed(tmp_path: Path) -> None:
+    # (The cache is one index file per settings under cache/v3/; that folder linked elsewhere is not used.)
     outside = tmp_path / "outside"
     outside.mkdir()
     cache = ResultCache(tmp_path / "cache")
-    key = "ab" + "0" * 62
-    (tmp_path / "cache" / "v2").mkdir(parents=True)
-    (tmp_path / "cache" / "v2" / "ab").symlink_to(outside)
-    cache.put(key, [], [])
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "v3").symlink_to(outside)
+    cache.open(("schema",), "")
+    cache.store("c-v1.yaml", {"findings": [], "needs": [], "digest": "x", "suppressions": []})
+    cache.flush()
     assert list(outside.iterdir()) == []
-    (outside / f"{key}.json").write_text('{"findings": [], "needs": []}')  # planted behind the link
-    assert cache.get(key) is None
+    planted = outside / cache._name  # planted behind the link, under the very name pv would read
+    planted.write_text('pv result index, format 3\n"c-v1.yaml"\t-\t{"findings":[],"needs":[],"digest":"x",'
+                       '"suppressions":[]}')
+    again = ResultCache(tmp_path / "cache")
+    again.open(("schema",), "")
+    assert again.peek("c-v1.yaml") is None
 
 
 def test_the_cache_key_covers_the_load_limits(tmp_path: Path) -> None:
@@ -88,8 +96,11 @@ def test_a_malformed_cache_entry_is_a_miss(tmp_path: Path, damage) -> None:
     ctx = CheckContext(Config(root=tmp_path), cache=ResultCache(tmp_path / "cache"), skip=frozenset({"evidence"}))
     first = validate_file(path, ctx)
     assert first.findings
-    (entry,) = (tmp_path / "cache").rglob("*.json")
-    entry.write_text(json.dumps(damage(json.loads(entry.read_text()))))
+    (index,) = (tmp_path / "cache").rglob("index-*")  # one row per file: `"name"<TAB>stat<TAB>{entry}`
+    header, row = index.read_text().split("\n")
+    name, stat, payload = row.split("\t", 2)
+    index.write_text("\n".join([header, "\t".join([name, stat, json.dumps(damage(json.loads(payload)))])]))
+    ctx = CheckContext(Config(root=tmp_path), cache=ResultCache(tmp_path / "cache"), skip=frozenset({"evidence"}))
     second = validate_file(path, ctx)
     assert sorted(second.findings) == sorted(first.findings)
     for fmt in ("text", "json", "sarif", "github"):

@@ -100,7 +100,8 @@ def test_uris_are_repo_relative_and_percent_encoded(validator: jsonschema.protoc
     names = ["contracts/a b-v1.yaml", "contracts/x:y,z%-v1.yaml", "contracts/名前-v1.yaml", "c/q?#-v1.yaml"]
     findings = [finding(1, 1, "PV101", Severity.ERROR, "m", file=name) for name in names]
     run = sarif(Report(root=ROOT, files=names, findings=findings), validator)["runs"][0]
-    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == ROOT.resolve().as_uri() + "/"
+    # The base is named, not spelt out: the checkout's absolute path is in no report (issue 10).
+    assert "uri" not in run["originalUriBaseIds"]["%SRCROOT%"]
     seen = {}
     for result in run["results"]:
         location = result["locations"][0]["physicalLocation"]["artifactLocation"]

@@ -89,7 +89,7 @@ def _where(entry: Entry, res: Resolution) -> tuple:
 
 
 def _root_hint(root: Path, hint: str | None) -> str:
-    base = f"paths are relative to the repository root {root} (`--root DIR` to change it)"
+    base = "paths are relative to the repository root (`--root DIR` to change it)"  # never its absolute path
     return f"{hint} ({base})" if hint else base
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from pv.checks.evidence import nearby
 from pv.checks.evidence.paths import locate
 from pv.checks.evidence.refs import FILE, PYTHON, RUST, UNRESOLVABLE, UNSAFE, Reference
+from pv.core.deps import note_read
 
 if TYPE_CHECKING:  # the indexers load only when a cited .py/.rs file is read
     from pv.checks.evidence import pyindex, rustindex
@@ -84,6 +85,7 @@ def parsed(path: Path, language: str):
     try:
         st = os.stat(path)
         stamp = (st.st_mtime_ns, st.st_size)
+        note_read(path, st)  # the result depends on these bytes (pv.core.deps: warm runs reuse it)
     except OSError as exc:
         stamp = (-1, -1)
         error = f"cannot be read ({exc.strerror or exc})"

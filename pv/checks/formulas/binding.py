@@ -141,7 +141,7 @@ def resolve(target: str, root: Path, allowed: tuple[str, ...] = ()) -> Any:
     module_name, _, qualname = target.partition(":")
     elsewhere = _imported_elsewhere(module_name, root)
     if elsewhere is not None:
-        raise BindingError(f"`{elsewhere}` is already imported from outside the repository root {root}; "
+        raise BindingError(f"`{elsewhere}` is already imported from outside the repository root; "
                            "pv verify only calls the repository's own code")
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))

@@ -166,6 +166,21 @@ def _suggest(word: str, candidates: Iterable[str]) -> str | None:
     return closest(word, candidates)
 
 
+_near: dict[tuple[str, int], tuple[dict, str | None]] = {}
+
+
+def _suggest_known(word: str, props: dict) -> str | None:
+    """`_suggest` memoised per (key, schema object): the same extra keys recur in every contract of a
+    repository. The memo holds `props` itself, so its id cannot be reused by another object."""
+    memo_key = (word, id(props))
+    hit = _near.get(memo_key)
+    if hit is None or hit[0] is not props:
+        if len(_near) > 50_000:
+            _near.clear()
+        hit = _near[memo_key] = (props, _suggest(word, props))
+    return hit[1]
+
+
 def _types_of(schema: Any, base: str = "") -> list[str]:
     if not isinstance(schema, dict):
         return []
@@ -295,7 +310,7 @@ def _misspelled_keys(doc: Document, schema: Any, value: Any, path: YamlPath, bas
             elif isinstance(extra, dict):
                 yield from _misspelled_keys(doc, extra, child, path + (key,), base, local)
             elif extra is not False and props and not local.is_alias_of_known(key, props):
-                near = _suggest(str(key), props)
+                near = _suggest_known(str(key), props)
                 if near and near not in value:
                     where = _path_label(path) if path else "the top level"
                     yield doc.finding(path + (key,), "PV101",
