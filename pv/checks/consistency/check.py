@@ -506,7 +506,7 @@ def _is_file(path: Path) -> bool:
 def _find_contract(doc: Document, stem: str, contract_dirs: tuple[str, ...], run: str = "") -> bool:
     own_dir = doc.abspath.parent
     for suffix in (".yaml", ".yml"):
-        if (own_dir / f"{stem}{suffix}").is_file():
+        if _is_file(own_dir / f"{stem}{suffix}"):  # a name over NAME_MAX is no file, not a crash
             return True
     for directory in contract_dirs:
         base = safe_repo_path(doc.root, directory)

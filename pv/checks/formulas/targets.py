@@ -66,6 +66,13 @@ def tracked_files(root: str) -> frozenset[str] | None:
     return frozenset(os.fsdecode(p) for p in proc.stdout.split(b"\0") if p)
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name over NAME_MAX is no file, not a crash
+        return False
+
+
 def _pv_home() -> Path:
     return Path(__file__).resolve().parents[3]  # the directory holding the `pv` package
 
@@ -77,7 +84,7 @@ def _refused_dir(root: Path, relative: Path) -> str | None:
         here = here / part
         if part in _REFUSED_DIRS or part.startswith(".") or part.endswith(".egg-info"):
             return f"`{part}/` is not the repository's source (a virtualenv, installed packages or build output)"
-        if (here / "pyvenv.cfg").exists():
+        if _is_file(here / "pyvenv.cfg"):
             return f"`{part}/` is a virtualenv, not the repository's source"
     return None
 
@@ -88,7 +95,7 @@ def source_file(parts: list[str], root: Path) -> Path:
     real_root = Path(os.path.realpath(root))
     base = root.joinpath(*parts)
     candidates = [base.with_name(base.name + ".py"), base / "__init__.py"]
-    found = next((c for c in candidates if c.is_file()), None)
+    found = next((c for c in candidates if _is_file(c)), None)
     if found is None:
         raise TargetError(f"cannot import `{module}`: no file {'/'.join(parts)}.py (or package) in the "
                           "repository; pv verify only calls the repository's own code")
