@@ -52,6 +52,17 @@ def test_file_over_the_size_cap_is_not_read(tmp_path: Path) -> None:
     assert doc is None and codes(findings) == [("PV008", 1, 1)]
 
 
+def test_more_nodes_than_the_cap_is_refused_at_the_first_node_over(tmp_path: Path) -> None:
+    """1.8 MB of `[],` within the byte cap: 600,000 nodes took 2.6 s and 229 MB just to load."""
+    path = tmp_path / "many-v1.yaml"
+    path.write_text("a: [" + "[]," * 300_000 + "[]]\n")
+    doc, findings = load(path, tmp_path)
+    # node 1 is the root mapping, node 2 the outer list; node 200,001 is the 199,999th inner `[]`
+    assert doc is None and codes(findings) == [("PV011", 1, 5 + 3 * 199_998)]
+    doc, findings = load(path, tmp_path, LoadLimits(max_nodes=400_000))
+    assert doc is not None and findings == []
+
+
 def test_nesting_deeper_than_the_cap_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "deep.yaml"
     path.write_text("a: " + "[" * 100_000 + "]" * 100_000 + "\n")

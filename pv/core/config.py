@@ -61,8 +61,8 @@ class Config:
 
     def check_fingerprint(self) -> str:
         """The settings that change what a check reports (part of every cache key)."""
-        return json.dumps([self.limits.max_bytes, self.limits.max_depth, self.strict_versions, self.contract_dirs,
-                           sorted(self.vocabularies.items()), sorted(self.aliases.items())])
+        return json.dumps([self.limits.max_bytes, self.limits.max_depth, self.limits.max_nodes, self.strict_versions,
+                           self.contract_dirs, sorted(self.vocabularies.items()), sorted(self.aliases.items())])
 
 
 def find_root(start: Path) -> Path:

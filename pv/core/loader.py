@@ -24,12 +24,16 @@ from pv.core.findings import Finding
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 64
 MAX_DEPTH_CAP = 256  # `max_depth` is clamped here: checks recurse over the data, paths grow with depth
+# The largest real contract we know has ~2,400 nodes. Within the byte cap, 2 MiB of `[],` is 600,000 nodes:
+# seconds to load and hundreds of MB to check. The node cap keeps that bounded.
+DEFAULT_MAX_NODES = 200_000
 
 
 @dataclass(frozen=True)
 class LoadLimits:
     max_bytes: int = DEFAULT_MAX_BYTES
     max_depth: int = DEFAULT_MAX_DEPTH
+    max_nodes: int = DEFAULT_MAX_NODES
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "max_depth", max(1, min(self.max_depth, MAX_DEPTH_CAP)))
@@ -134,6 +138,7 @@ class _Builder:
         self.value_spans = SpanView(self.tree, "value")
         self.key_spans = SpanView(self.tree, "key")
         self.documents = 0
+        self.nodes = 0
         self.root: Any = None
 
     def _span(self, event) -> Span:
@@ -196,6 +201,12 @@ class _Builder:
                 node = self.tree
 
             span = self._span(event)
+            self.nodes += 1
+            if self.nodes > self.limits.max_nodes:
+                self.findings.append(self.finding(
+                    span[0], span[1], "PV011", f"more than {self.limits.max_nodes} YAML nodes",
+                    hint="split the contract; no hand-written contract comes near this"))
+                raise _Stop
             if kind == "ScalarEvent":
                 value = event.value if event.style else resolve_plain(event.value)
                 if not event.value and not event.style and node.key is not None:

@@ -105,6 +105,10 @@ register("PV009", "nesting-too-deep", E, "Nesting exceeds the depth cap.",
 register("PV010", "unreadable-file", E, "The file cannot be read.",
          "The path does not exist, is not a regular file, is outside the repository "
          "root, or cannot be opened. Check the path and permissions.")
+register("PV011", "too-many-nodes", E, "The file holds more YAML nodes than the cap.",
+         "Within the size cap, a file of tiny values (`[[],[],…]`) can hold hundreds of thousands of "
+         "nodes, which takes seconds and hundreds of MB to check. pv stops at 200,000 nodes, about 80 "
+         "times the largest real contract it has seen. Split the contract.")
 
 # --- PV9xx: pv itself ---------------------------------------------------------
 register("PV900", "internal-error", E, "pv hit an internal error on this file.",
