@@ -10,30 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from policy_helpers import EQUATIONS, KERNEL, SORRY, TOTAL, run
 
-from pv.cli import cli
 from pv.core.config import Config, load_config
 from pv.core.globs import matches
-
-FIXTURES = Path(__file__).parent / "fixtures"
-KERNEL = (FIXTURES / "valid" / "minimal-kernel-v1.yaml").read_text().replace(
-    "total_obligations: 2", "total_obligations: 5")  # PV220 on the line of total_obligations
-
-
-def line_of(needle: str, text: str = KERNEL) -> int:
-    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
-
-
-TOTAL = line_of("total_obligations:")  # PV220 (an error)
-EQUATIONS = line_of("equations:")  # PV300 (an info)
-LEAN = line_of("l4_lean_proved:")
-SORRY = line_of("l4_sorry_count:")
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.output
 
 
 @pytest.fixture
