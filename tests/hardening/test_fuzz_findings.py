@@ -26,3 +26,45 @@ def test_a_binding_module_name_longer_than_the_os_allows_is_refused(tmp_path: Pa
 
     with pytest.raises(TargetError):
         check_target("m" * 300 + ":f", tmp_path)
+
+
+CLAIM_BEYOND_EXACT_RANGE = """\
+metadata:
+  version: "1.0.0"
+formulas:
+  symbols:
+    n: {domain: "integer ≥ 1"}
+  definitions:
+    f:
+      formula: "min(exp(n·65.4 - exp(n)), 1.89)"
+      claims:
+        - at: {n: 19}
+          value: 1.69283853628583137246601711711e-77513339
+          tolerance: 1e-8
+"""
+
+
+def test_a_claim_value_with_a_huge_exponent_is_refused_not_expanded(tmp_path: Path) -> None:
+    # Campaign seed 777017411: the exact value of `1.69…e-77513339` is a 257-million-bit power of ten;
+    # building it ran for minutes in the parent process (a hang, then PV900 when the campaign gave up).
+    import subprocess
+    import sys
+
+    path = tmp_path / "c-v1.yaml"
+    path.write_text(CLAIM_BEYOND_EXACT_RANGE)
+    proc = subprocess.run([sys.executable, "-m", "pv", "validate", "--no-cache", "--format", "json", "--root",
+                           str(tmp_path), str(path)], capture_output=True, text=True, timeout=120)
+    import json
+
+    findings = json.loads(proc.stdout)["findings"]
+    assert [(f["code"], f["line"], f["col"]) for f in findings if f["code"].startswith("PV3")] == \
+        [("PV311", 11, 18)], findings
+    assert "exponent beyond ±4000" in next(f["message"] for f in findings if f["code"] == "PV311")
+
+
+def test_a_kernel_number_with_a_huge_exponent_is_not_expanded() -> None:
+    from pv.checks.formulas.written import exact_decimal
+
+    assert exact_decimal("1e-77513339") is None and exact_decimal("-2.5E+9999999") is None
+    assert exact_decimal("0e-99999999") == 0 and exact_decimal("1e-400") is not None
+    assert exact_decimal("21.64") * 100 == 2164 and exact_decimal("524K") is None

@@ -16,7 +16,7 @@ from pv.checks.formulas.memo import Memo, storable, well_formed
 from pv.checks.formulas.model import BOOL, SECTION, Formula, Section, _suggest, load_section, parse_claim_value
 from pv.checks.formulas.nodes import show
 from pv.checks.formulas.outcome import from_data, to_data
-from pv.checks.formulas.written import exact_as_written, shown_as_written
+from pv.checks.formulas.written import exact_as_written, exact_decimal, shown_as_written
 from pv.core import limited
 from pv.core.document import Document, source_lines
 from pv.core.findings import Finding
@@ -205,7 +205,7 @@ def _prepare_claim(section: Section, formula: Formula, claim: dict, path: tuple)
                     isinstance(v, int | float) and not isinstance(v, bool) for v in value):
                 return None
             exact = [exact_as_written(doc, where + (i,), v) for i, v in enumerate(value)]
-            if not all(domain.contains(v) for v in exact):
+            if not all(v is not None and domain.contains(v) for v in exact):
                 return None
             point[name] = exact
             shown[name] = "[" + ", ".join(shown_as_written(doc, where + (i,), v) for i, v in enumerate(value)) + "]"
@@ -213,7 +213,7 @@ def _prepare_claim(section: Section, formula: Formula, claim: dict, path: tuple)
             if isinstance(value, bool) or not isinstance(value, int | float):
                 return None
             exact_value = exact_as_written(doc, where, value)  # the point as written, like the value
-            if not domain.contains(exact_value):
+            if exact_value is None or not domain.contains(exact_value):
                 return None
             point[name] = exact_value
             shown[name] = shown_as_written(doc, where, value)
@@ -229,10 +229,10 @@ def _prepare_claim(section: Section, formula: Formula, claim: dict, path: tuple)
     if isinstance(value, float):  # the value as written, not its nearest double (3.000…0001, 1e-400)
         written = _written(section, path + ("value",), value)
         if isinstance(written, str):
-            try:
-                expected = Fraction(written)
-            except (ValueError, ZeroDivisionError):
-                pass
+            exact = exact_decimal(written)
+            if exact is None:
+                return None  # reported by the claim's shape check (PV311)
+            expected = exact
     explicit = claim.get("tolerance")
     if isinstance(explicit, int | float) and not isinstance(explicit, bool) and explicit >= 0:
         if isinstance(explicit, float) and not math.isfinite(explicit):

@@ -88,10 +88,9 @@ def decimal_side(node: Node) -> bool:
 
 
 def _plain(text: str) -> Fraction | None:
-    try:
-        return Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        return None  # a suffix (`524K`): a rounded figure
+    from pv.checks.formulas.written import exact_decimal
+
+    return exact_decimal(text)  # None for a suffix (`524K`): a rounded figure
 
 
 def compare(op: str, a: Any, b: Any, left: Node, right: Node,

@@ -427,10 +427,26 @@ def _check_claim_shape(section: Section, formula: Formula, path: YamlPath, claim
     elif formula.type == NUM and (isinstance(value, bool) or parse_claim_value(value) is None):
         section.add(path + ("value",), "PV311", f"`{formula.name}` is a number; its claim's value must be "
                     f"a number or `number ± tolerance`, got {value!r}")
+    elif formula.type == NUM and isinstance(value, float) and _beyond_exact_range(section.doc, path + ("value",),
+                                                                                  value):
+        from pv.checks.formulas.written import MAX_EXPONENT
+
+        section.add(path + ("value",), "PV311", f"claim {index + 1} of `{formula.name}`: the value "
+                    f"{_shown(section.doc, path + ('value',), value)} has an exponent beyond ±{MAX_EXPONENT}, "
+                    "which pv does not evaluate exactly", hint="state the claim at a point where the value is "
+                    "a number of ordinary size")
     tolerance = claim.get("tolerance")
     if isinstance(tolerance, float) and not math.isfinite(tolerance):  # .inf passes anything; .nan nothing
         section.add(path + ("tolerance",), "PV311", f"claim {index + 1} of `{formula.name}`: the tolerance "
                     f"must be a finite number, got {tolerance!r}")
+
+
+def _beyond_exact_range(doc: Document, path: YamlPath, value: float) -> bool:
+    """A value written with an exponent pv will not expand exactly (`1.7e-77513339`)."""
+    from pv.checks.formulas.written import exact_decimal, written_text
+
+    text = written_text(doc, path, value)
+    return text is not None and exact_decimal(text) is None
 
 
 def _shown(doc: Document, path: YamlPath, value: Any) -> str:
@@ -443,7 +459,7 @@ def _shown(doc: Document, path: YamlPath, value: Any) -> str:
 
 def _value_problem(value: Any, domain: Domain, doc: Document, path: YamlPath) -> str | None:
     """Why a claim's point value does not fit its domain, judged on the number as written."""
-    from pv.checks.formulas.written import exact_as_written
+    from pv.checks.formulas.written import MAX_EXPONENT, exact_as_written
 
     if domain.sequence:
         if not isinstance(value, list) or not value:
@@ -457,7 +473,10 @@ def _value_problem(value: Any, domain: Domain, doc: Document, path: YamlPath) ->
         return "is not a number"
     if isinstance(value, float) and not math.isfinite(value):
         return f"is outside the domain {domain.describe()}"
-    if not domain.contains(exact_as_written(doc, path, value)):
+    exact = exact_as_written(doc, path, value)
+    if exact is None:
+        return f"has an exponent beyond ±{MAX_EXPONENT}, which pv does not evaluate exactly"
+    if not domain.contains(exact):
         return f"is outside the domain {domain.describe()}"
     return None
 
