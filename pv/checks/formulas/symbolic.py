@@ -179,15 +179,23 @@ class Builder:
             return sp.sqrt(x)
         if func == "abs":
             return sp.Abs(x)
-        if func == "max":
-            return sp.Max(*args)
-        if func == "min":
-            return sp.Min(*args)
+        if func in ("max", "min"):
+            return _extremum(sp.Max if func == "max" else sp.Min, args)
         if func == "floor":
             return sp.floor(x)
         if func == "ceil":
             return sp.ceiling(x)
         return {"sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "tanh": sp.tanh}[func](x)
+
+
+def _extremum(kind: type, args: list) -> sp.Expr:
+    """Max/Min of the arguments. sympy refuses an argument whose 2-digit estimate has no precision
+    (`log(tanh(29))`: 1 − tanh(29) ≈ 1e-25), and which argument it tries first depends on the hash seed, so
+    the same claim passed or failed from run to run. Left unevaluated, it is compared at full precision."""
+    try:
+        return kind(*args)
+    except ValueError:
+        return kind(*args, evaluate=False)
 
 
 _RELATION = {"<": sp.Lt, "<=": sp.Le, "=": sp.Eq, "!=": sp.Ne, ">=": sp.Ge, ">": sp.Gt}
