@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pv.checks.consistency.versions import DATE_IN_TEXT, LEADING_VERSION, parse_semver, version_key
-from pv.edit.roundtrip import EditError, edit_text
+from pv.edit.roundtrip import EditError, edit_text, load
 
 PARTS = ("major", "minor", "patch")
 _HEADER = re.compile(r"(?P<lead>\s*v?)(?P<version>\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)"
@@ -202,8 +202,29 @@ def bump_text(text: str, *, part: str | None = None, to: str | None = None, mess
                 changelog.insert(0, entry)
         state["added"] = True
 
-    new_text = edit_text(text, mutate)
+    new_text = edit_text(text, mutate, width=_wrap_width(text))
     return BumpResult(new_text, state["old"], state["new"], state["added"])
+
+
+def _wrap_width(text: str) -> int | None:
+    """The width at which the file wraps its quoted changelog entries, if it wraps them; else None."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    try:
+        _, data = load(text)
+    except EditError:
+        return None
+    changelog = data.get("metadata", {}).get("changelog") if isinstance(data, dict) and isinstance(
+        data.get("metadata"), dict) else None
+    if not isinstance(changelog, list) or len(changelog) < 2:
+        return None
+    lines = text.splitlines()
+    width = 0
+    for i in range(len(changelog) - 1):
+        first, last = changelog.lc.item(i)[0], changelog.lc.item(i + 1)[0]
+        if isinstance(changelog[i], DoubleQuotedScalarString) and last - first > 1:
+            width = max(width, *(len(line) for line in lines[first:last]))
+    return width or None
 
 
 def dated(entry: str) -> str | None:

@@ -19,12 +19,14 @@ class EditError(Exception):
     """The text cannot be edited safely (the message says why)."""
 
 
-def _yaml(text: str):
+def _yaml(text: str, width: int | None = None):
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
-    yaml.width = 1 << 20  # never re-wrap long lines
+    # Never re-wrap long lines, unless the caller asks for the file's own width (a new changelog entry
+    # written like its neighbours); both dumps of `edit_text` use it, so lines not edited are unaffected.
+    yaml.width = width or 1 << 20
     mapping, sequence, offset = guess_indent(text)
     yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
     return yaml
@@ -62,11 +64,11 @@ def guess_indent(text: str) -> tuple[int, int, int]:
     return mapping, offset + 2, offset
 
 
-def load(text: str) -> tuple[Any, Any]:
+def load(text: str, width: int | None = None) -> tuple[Any, Any]:
     """(yaml instance configured for this text, round-trip data)."""
     from ruamel.yaml.error import YAMLError
 
-    yaml = _yaml(text)
+    yaml = _yaml(text, width)
     try:
         return yaml, yaml.load(text)
     except YAMLError as exc:
@@ -79,7 +81,7 @@ def dump(yaml: Any, data: Any) -> str:
     return stream.getvalue()
 
 
-def edit_text(text: str, mutate: Callable[[Any], None]) -> str:
+def edit_text(text: str, mutate: Callable[[Any], None], width: int | None = None) -> str:
     """Apply `mutate(data)` to the round-trip data of `text`; return the new text.
 
     Lines the edit did not change keep their original bytes even where ruamel
@@ -91,7 +93,7 @@ def edit_text(text: str, mutate: Callable[[Any], None]) -> str:
     body = body.replace("\r\n", "\n")
     if "\r" in body:
         raise EditError("the file mixes CR line endings with others; save it with LF or CRLF line endings")
-    yaml, data = load(body)
+    yaml, data = load(body, width)
     baseline = dump(yaml, data)
     mutate(data)
     edited = dump(yaml, data)

@@ -50,6 +50,23 @@ def test_string_entries_newest_first_get_a_new_first_entry_in_the_same_format() 
         '+    - "1.2.0 (2026-12-31): third"'])
 
 
+def test_a_long_entry_is_wrapped_like_the_entries_the_file_wraps() -> None:
+    from ruamel.yaml import YAML
+
+    text = ('version: 1.1.0\nmetadata:\n  version: "1.1.0"\n  changelog:\n'
+            '    - "1.1.0 (2026-01-02): the second release, with a longer note that the\n'
+            '       author wrapped by hand to keep lines short"\n    - "1.0.0 (2026-01-01): first"\n')
+    message = " ".join(f"word{i}" for i in range(40))
+    result = bump_text(text, part="minor", message=message, date=DAY)
+    added = [line[1:] for line in changed(text, result.text) if line.startswith("+    ") or line.startswith("+      ")]
+    assert len(added) >= 4 and all(len(line) <= 90 for line in added), added
+    data = YAML(typ="safe").load(result.text)
+    assert data["metadata"]["changelog"][0] == f"1.2.0 (2026-12-31): {message}"
+    unwrapped = text.replace("the\n       author", "the author")
+    one_line = bump_text(unwrapped, part="minor", message=message, date=DAY)
+    assert sum(line.startswith("+    ") for line in changed(unwrapped, one_line.text)) == 1  # the file does not wrap
+
+
 def test_mapping_entries_oldest_first_get_a_new_last_entry_with_the_same_keys() -> None:
     text = ("metadata:\n  version: 1.0.0\n  changelog:\n  - version: 0.9.0\n    date: '2026-01-01'\n"
             "    changes: [a]\n  - version: 1.0.0\n    date: '2026-01-02'\n    changes: [b]\n\n# c\nsummary: x\n")
