@@ -85,7 +85,7 @@ def test_graph_and_coverage_report_unloadable_files_without_traceback(project: P
         result = run_pv(command, "--root", str(project))
         assert "PV006" in result.stderr and "PV001" in result.stderr, result.stderr
         assert "Traceback" not in result.stderr + result.stdout
-    assert run_pv("graph", "--root", str(project)).returncode == 0
+    assert run_pv("graph", "--root", str(project)).returncode == 1  # an error on stderr is never exit 0
     assert run_pv("graph", "--strict", "--root", str(project)).returncode == 1
     assert run_pv("coverage", "--root", str(project)).returncode == 1
 
